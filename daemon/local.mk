@@ -1,0 +1,1 @@
+# daemon/: the cashew and cashew-debug programs.

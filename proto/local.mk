@@ -1,0 +1,2 @@
+# proto/: the text protocol parser and composer, and its unit tests.
+PROTO_SRC +=

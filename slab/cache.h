@@ -1,0 +1,278 @@
+/*
+ * slab/cache.h -- the public face of cashew's storage engine.
+ *
+ * This is the only slab/ header that daemon/ includes. Everything here is
+ * pure storage: no sockets, no libevent, no protocol text. The engine owns
+ * one memory budget carved into slab pages, a lock-striped hash table, a
+ * segmented LRU per slab class and its background threads (LRU maintainer,
+ * crawler, slab mover, hash expander).
+ *
+ * Threads. One `cache` is shared by all workers. Each worker thread creates
+ * its own `cache_thread` handle and passes it to every operation; the handle
+ * carries that thread's counters, so the hot path takes no shared lock for
+ * statistics. A cache_thread is used by one thread at a time.
+ *
+ * Time. The engine never reads the system clock: the clock callback in
+ * cache_options returns the current unix time in seconds and is called at
+ * most once per operation. daemon/ updates it once a second and the debug
+ * binary can move it forward (debugtime), so expiry tests never sleep.
+ *
+ * Expiry (memcached semantics), for every `exptime` argument below:
+ *   0                      never expires;
+ *   1 .. 2592000 (30 days) seconds from now;
+ *   > 2592000              absolute unix time (in the past = already expired);
+ *   < 0                    already expired (the item is invisible at once).
+ *
+ * References. cache_get/cache_alloc return an item with a reference held by
+ * the caller. Its key, flags and value bytes stay valid and unchanged until
+ * the caller calls cache_release, even if another thread replaces or deletes
+ * the key meanwhile (the old item is freed when its last reference goes).
+ */
+#ifndef CASHEW_SLAB_CACHE_H
+#define CASHEW_SLAB_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CACHE_KEY_MAX 250 /* longest key, in bytes */
+
+typedef struct cache cache;               /* the engine (opaque) */
+typedef struct cache_thread cache_thread; /* one worker's handle (opaque) */
+typedef struct cache_item cache_item;     /* a stored item (opaque) */
+
+typedef enum cache_status {
+    CACHE_OK = 0,      /* done: stored, deleted, touched, found */
+    CACHE_NOT_FOUND,   /* no live item under that key */
+    CACHE_NOT_STORED,  /* add on an existing key, replace/append/prepend on a missing one */
+    CACHE_EXISTS,      /* cas (or delete with cas) mismatch: someone changed it */
+    CACHE_TOO_LARGE,   /* key+value can never fit (bigger than -I) */
+    CACHE_ENOMEM,      /* no memory now (with -M, or nothing evictable) */
+    CACHE_NON_NUMERIC, /* incr/decr on a value that is not a decimal uint64 */
+    CACHE_EINVAL       /* bad argument (e.g. key longer than CACHE_KEY_MAX) */
+} cache_status;
+
+typedef enum cache_store_mode {
+    CACHE_SET,     /* store unconditionally */
+    CACHE_ADD,     /* only if the key is absent */
+    CACHE_REPLACE, /* only if the key is present */
+    CACHE_APPEND,  /* add value bytes after the present value; keeps flags/exptime */
+    CACHE_PREPEND, /* add value bytes before the present value; keeps flags/exptime */
+    CACHE_CAS      /* only if present and its cas equals the given one */
+} cache_store_mode;
+
+/* Returns the current unix time in seconds. Called from any thread. */
+typedef int64_t (*cache_clock_fn)(void *arg);
+
+/*
+ * Engine options. Fill with cache_options_default() and change fields;
+ * the daemon's option table maps command-line flags onto these fields.
+ */
+typedef struct cache_options {
+    size_t memory_limit;       /* -m, bytes of slab pages (default 64 MB) */
+    size_t page_size;          /* slab page size (default 1 MB) */
+    size_t item_size_max;      /* -I, largest key+value+overhead (default 1 MB) */
+    size_t chunk_min;          /* -n, smallest chunk's space for key+value (default 48) */
+    double growth_factor;      /* -f, ratio between class chunk sizes (> 1) */
+    const uint32_t *slab_sizes; /* -o slab_sizes: explicit ascending chunk sizes, or NULL */
+    size_t slab_sizes_count;
+    size_t slab_chunk_max;     /* -o slab_chunk_max: largest chunk; bigger items chain */
+    bool evict_to_free;        /* false with -M: stores fail with CACHE_ENOMEM instead */
+    bool use_cas;              /* false with -C: no CAS stored, cas reads as 0 */
+    unsigned hashpower;        /* -o hashpower: initial table has 2^hashpower buckets */
+    bool slab_reassign;        /* -o slab_reassign: pages may move between classes */
+    unsigned slab_automove;    /* -o slab_automove=0|1|2 */
+    bool lru_maintainer;       /* -o lru_maintainer: background segment mover */
+    bool lru_crawler;          /* -o lru_crawler: background expired-item reclaimer */
+    unsigned lru_crawler_sleep;   /* microseconds to sleep between crawler batches */
+    unsigned lru_crawler_tocrawl; /* max items per class per crawl, 0 = unlimited */
+    unsigned hot_lru_pct;      /* share of a class's items kept HOT (default 20) */
+    unsigned warm_lru_pct;     /* share kept WARM (default 40) */
+    double hot_max_factor;     /* HOT tail may be at most this times COLD tail age (0.2) */
+    double warm_max_factor;    /* WARM tail limit, relative to COLD tail age (2.0) */
+    unsigned temporary_ttl;    /* items with TTL below this go to the TEMP LRU (0 = off) */
+    cache_clock_fn clock;      /* required */
+    void *clock_arg;
+} cache_options;
+
+/* Fills *opts with memcached-like defaults (clock left NULL). */
+void cache_options_default(cache_options *opts);
+
+/*
+ * Validates *opts and returns NULL if they are acceptable, else a static
+ * human-readable reason ("growth factor must be > 1", ...).
+ */
+const char *cache_options_check(const cache_options *opts);
+
+/*
+ * Creates an engine from *opts (copied; slab_sizes is copied too) and starts
+ * its background threads as the options ask. Returns NULL (with a static
+ * reason in *why if why is not NULL) when the options are invalid or the
+ * memory cannot be reserved. Pages are committed lazily, as classes need them.
+ */
+cache *cache_create(const cache_options *opts, const char **why);
+
+/*
+ * Stops the background threads and frees everything. No cache_thread may be
+ * in use and no item reference may be outstanding.
+ */
+void cache_destroy(cache *c);
+
+/* Per-worker handle; create one per thread that calls the operations below. */
+cache_thread *cache_thread_create(cache *c);
+void cache_thread_destroy(cache_thread *t); /* its counters stay in the totals */
+
+/* ---- reading ---------------------------------------------------------- */
+
+/*
+ * Looks up a live item. Returns it with a reference held (release it with
+ * cache_release), or NULL if absent, expired or flushed. A hit marks the item
+ * active; it takes no LRU lock.
+ */
+cache_item *cache_get(cache_thread *t, const char *key, size_t nkey);
+
+/* Like cache_get, and on a hit also sets its expiry to `exptime` (gat). */
+cache_item *cache_get_touch(cache_thread *t, const char *key, size_t nkey,
+                            int64_t exptime);
+
+/* Drops a reference from cache_get/cache_get_touch/cache_alloc. */
+void cache_release(cache_thread *t, cache_item *it);
+
+/* Accessors; valid while a reference is held. */
+const char *cache_item_key(const cache_item *it);
+size_t cache_item_nkey(const cache_item *it);
+uint32_t cache_item_flags(const cache_item *it);
+uint64_t cache_item_cas(const cache_item *it);
+size_t cache_item_nbytes(const cache_item *it); /* value length (no \r\n) */
+
+/*
+ * An item's value lives in one or more contiguous spans (several for items
+ * larger than the largest slab chunk). Span i of cache_item_span_count(it):
+ * the bytes stay valid while the reference is held.
+ */
+typedef struct cache_span {
+    const char *data;
+    size_t len;
+} cache_span;
+size_t cache_item_span_count(const cache_item *it);
+cache_span cache_item_span(const cache_item *it, size_t i);
+
+/* ---- writing ---------------------------------------------------------- */
+
+/*
+ * Reserves a new, unlinked item for `key` with a value of `nbytes` bytes,
+ * evicting from the COLD LRU if needed (unless -M). On CACHE_OK, *out holds
+ * the item with the caller's reference; fill the value with cache_item_write,
+ * then link it with cache_store, then cache_release it. An item that is never
+ * stored is simply released. Returns CACHE_TOO_LARGE if it can never fit,
+ * CACHE_ENOMEM if memory is full and nothing can be evicted, CACHE_EINVAL for
+ * a bad key length.
+ */
+cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey,
+                         uint32_t flags, int64_t exptime, size_t nbytes,
+                         cache_item **out);
+
+/* Copies len bytes into the unstored item's value at `offset`. */
+void cache_item_write(cache_item *it, size_t offset, const void *src, size_t len);
+
+/*
+ * Links a filled item under its key according to `mode`; for CACHE_CAS the
+ * store succeeds only if the present item's cas equals `cas`. On CACHE_OK,
+ * *cas_out (if not NULL) gets the new item's cas. APPEND/PREPEND build a new
+ * item from the old value and this one's bytes (may return CACHE_ENOMEM or
+ * CACHE_TOO_LARGE). The caller still releases its reference afterwards.
+ * Returns CACHE_OK, CACHE_NOT_STORED, CACHE_EXISTS, CACHE_NOT_FOUND (cas on
+ * a missing key), CACHE_ENOMEM or CACHE_TOO_LARGE.
+ */
+cache_status cache_store(cache_thread *t, cache_item *it, cache_store_mode mode,
+                         uint64_t cas, uint64_t *cas_out);
+
+/*
+ * Unlinks the key. With cas != 0, only if the item's cas matches (else
+ * CACHE_EXISTS). Returns CACHE_OK or CACHE_NOT_FOUND.
+ */
+cache_status cache_delete(cache_thread *t, const char *key, size_t nkey, uint64_t cas);
+
+/*
+ * incr (incr=true) or decr the decimal value by delta: incr wraps at 2^64,
+ * decr stops at 0. On CACHE_OK *value_out gets the new value and *cas_out
+ * (if not NULL) the new cas. Returns CACHE_NOT_FOUND, CACHE_NON_NUMERIC (the
+ * value is not a decimal uint64 of at most 20 digits), or CACHE_ENOMEM.
+ */
+cache_status cache_delta(cache_thread *t, const char *key, size_t nkey, bool incr,
+                         uint64_t delta, uint64_t *value_out, uint64_t *cas_out);
+
+/* Sets a live item's expiry. Returns CACHE_OK or CACHE_NOT_FOUND. */
+cache_status cache_touch(cache_thread *t, const char *key, size_t nkey, int64_t exptime);
+
+/*
+ * flush_all: every item stored before the time `exptime` designates (now if
+ * exptime <= 0) becomes invisible once that time has come; memory is
+ * reclaimed lazily (on access, by the crawler, or from the LRU tail).
+ */
+void cache_flush(cache_thread *t, int64_t exptime);
+
+/* ---- statistics ------------------------------------------------------- */
+
+/* Engine-wide counters, folded from every thread and class when read. */
+typedef struct cache_stats {
+    uint64_t curr_items, total_items, bytes;
+    uint64_t evictions, reclaimed, expired_unfetched, evicted_unfetched;
+    uint64_t evicted_active, crawler_reclaimed, outofmemory;
+    uint64_t get_expired, get_flushed;
+    uint64_t slabs_moved, slab_reassign_rescues, slab_reassign_evictions;
+    uint64_t total_malloced, limit_maxbytes;
+    uint64_t hash_bytes;
+    unsigned hash_power_level;
+    bool hash_is_expanding;
+    uint64_t moves_to_cold, moves_to_warm, moves_within_lru;
+    uint64_t lru_maintainer_juggles;
+    unsigned slab_classes; /* classes configured */
+} cache_stats;
+void cache_stats_read(cache *c, cache_stats *out);
+
+/* Per-class counters, for `stats items` and `stats slabs`. */
+typedef struct cache_class_stats {
+    unsigned id;                /* 1-based class id */
+    uint64_t chunk_size, chunks_per_page, total_pages, total_chunks;
+    uint64_t used_chunks, free_chunks, mem_requested;
+    uint64_t number, number_hot, number_warm, number_cold, number_temp;
+    uint64_t age_hot, age_warm, age;  /* seconds since the segment tail's last access */
+    uint64_t evicted, evicted_nonzero, evicted_time, evicted_unfetched, evicted_active;
+    uint64_t outofmemory, tailrepairs, reclaimed, expired_unfetched;
+    uint64_t crawler_reclaimed, crawler_items_checked, lrutail_reflocked;
+    uint64_t moves_to_cold, moves_to_warm, moves_within_lru, direct_reclaims;
+    uint64_t hits_to_hot, hits_to_warm, hits_to_cold, hits_to_temp;
+    uint64_t get_hits, cmd_set, delete_hits, incr_hits, decr_hits, cas_hits,
+             cas_badval, touch_hits;
+} cache_class_stats;
+
+/* Calls fn once per class that has ever had a page, in class order. */
+void cache_stats_classes(cache *c,
+                         void (*fn)(void *arg, const cache_class_stats *s),
+                         void *arg);
+
+/* ---- crawling --------------------------------------------------------- */
+
+/* Metadata of one item, handed to a walk callback (for metadump). */
+typedef struct cache_item_meta {
+    const char *key;
+    size_t nkey;
+    int64_t exptime;     /* unix time, 0 = never */
+    int64_t last_access; /* unix time */
+    uint64_t cas;
+    uint32_t flags;
+    size_t nbytes;
+    unsigned class_id;
+    bool fetched;
+} cache_item_meta;
+
+/*
+ * Walks every live item of every class (or only class_id if non-zero),
+ * calling fn for each; fn returns false to stop. Items are not pinned across
+ * calls: the key bytes are valid only during the call.
+ */
+void cache_walk(cache *c, unsigned class_id,
+                bool (*fn)(void *arg, const cache_item_meta *m), void *arg);
+
+#endif

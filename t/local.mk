@@ -1,0 +1,1 @@
+# t/: protocol tests against the real binary.
