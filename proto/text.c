@@ -1,0 +1,586 @@
+/*
+ * proto/text.c -- the request parser of the text protocol.
+ *
+ * One pass: find the '\n' (memchr), cut the line, split the command token,
+ * dispatch on it, split the few argument tokens into a small array on the
+ * stack (get* key lists are only walked, never stored). No allocation, no
+ * copies: every string in the request is a view into the caller's buffer.
+ * The acceptance rules (token counts, numbers, noreply, error replies) are
+ * memcached 1.6's, checked against the real server.
+ */
+#include "proto/text_internal.h"
+
+#include <assert.h>
+
+#define TEXT_ARGS_MAX 7      /* arguments after the command that any fixed-form command takes */
+#define TEXT_GET_PAD_MAX 100 /* leading spaces allowed before a long get line */
+
+typedef struct text_args {
+    text_str tok[TEXT_ARGS_MAX];
+    size_t n;                /* TEXT_ARGS_MAX + 1 means "more than TEXT_ARGS_MAX" */
+} text_args;
+
+typedef text_status (*text_cmd_parser)(text_str rest, text_request *req);
+
+/* ---- tokens and numbers ---------------------------------------------- */
+
+/*
+ * The first ' ' in [p, end), or end. Eight bytes at a time where it can: a
+ * word XOR "        " has a zero byte exactly where a space was, and the
+ * classic zero-byte test flags the first such byte exactly (only bytes
+ * above a true zero can be false hits). Little-endian only; else bytewise.
+ */
+static inline const char *text_find_space(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= ones * ' ';
+        uint64_t hit = (w - ones) & ~w & highs;
+        if (hit != 0)
+            return p + (__builtin_ctzll(hit) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < end && *p != ' ')
+        p++;
+    return p;
+}
+
+/* The tokenizer's body, inlined into the parsers (text_next_token is its exported face). */
+static inline bool text_token(text_str *rest, text_str *tok)
+{
+    const char *p = rest->ptr, *end = rest->ptr + rest->len;
+    while (p < end && *p == ' ')
+        p++;
+    const char *start = p;
+    p = text_find_space(p, end);
+    tok->ptr = start;
+    tok->len = (size_t)(p - start);
+    rest->ptr = p;
+    rest->len = (size_t)(end - p);
+    return tok->len > 0;
+}
+
+bool text_next_token(text_str *rest, text_str *tok)
+{
+    return text_token(rest, tok);
+}
+
+bool text_str_eq(text_str tok, const char *word)
+{
+    return text_tok_is(tok, word, strlen(word));
+}
+
+bool text_scan_number(text_str tok, uint64_t *magnitude, bool *negative)
+{
+    const unsigned char *p = (const unsigned char *)tok.ptr;
+    const unsigned char *end = p + tok.len;
+    while (p < end && text_is_space(*p))
+        p++;
+    *negative = false;
+    if (p < end && (*p == '+' || *p == '-'))
+        *negative = (*p++ == '-');
+    uint64_t v = 0;
+    const unsigned char *digits = p;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *magnitude = v;
+    return p > digits && (p == end || text_is_space(*p));
+}
+
+bool text_scan_u64(text_str tok, uint64_t *out)
+{
+    uint64_t mag;
+    bool neg;
+    if (!text_scan_number(tok, &mag, &neg))
+        return false;
+    uint64_t v = neg ? (uint64_t)0 - mag : mag;
+    if ((int64_t)v < 0 && memchr(tok.ptr, '-', tok.len) != NULL)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool text_scan_i64(text_str tok, int64_t *out)
+{
+    uint64_t mag;
+    bool neg;
+    if (!text_scan_number(tok, &mag, &neg))
+        return false;
+    if (neg) {
+        if (mag > (uint64_t)INT64_MAX + 1)
+            return false;
+        *out = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+    } else {
+        if (mag > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)mag;
+    }
+    return true;
+}
+
+/* memcached keeps exptimes in 32 bits: the 64-bit value is truncated, not refused. */
+static bool text_scan_exptime(text_str tok, int64_t *out)
+{
+    int64_t v;
+    if (!text_scan_i64(tok, &v))
+        return false;
+    *out = (int32_t)(uint32_t)(uint64_t)v;
+    return true;
+}
+
+/* The data length: read as a long, kept as an int, refused below 0 or above INT_MAX - 2. */
+static bool text_scan_nbytes(text_str tok, uint64_t *out)
+{
+    int64_t v;
+    if (!text_scan_i64(tok, &v))
+        return false;
+    int32_t v32 = (int32_t)(uint32_t)(uint64_t)v;
+    if (v32 < 0 || v32 > INT32_MAX - 2)
+        return false;
+    *out = (uint64_t)v32;
+    return true;
+}
+
+static void text_split_args(text_str rest, text_args *a)
+{
+    text_str tok;
+    a->n = 0;
+    while (text_token(&rest, &tok)) {
+        if (a->n == TEXT_ARGS_MAX) {
+            a->n = TEXT_ARGS_MAX + 1;
+            return;
+        }
+        a->tok[a->n++] = tok;
+    }
+}
+
+static bool text_is_noreply(text_str tok)
+{
+    return text_tok_is(tok, "noreply", 7);
+}
+
+/* The last argument is "noreply" (memcached looks only there). */
+static bool text_args_noreply(const text_args *a)
+{
+    return a->n > 0 && a->n <= TEXT_ARGS_MAX && text_is_noreply(a->tok[a->n - 1]);
+}
+
+static bool text_key_ok(text_str key)
+{
+    return key.len > 0 && key.len <= TEXT_KEY_MAX;
+}
+
+/* s without its leading and trailing spaces. */
+static text_str text_trim(text_str s)
+{
+    while (s.len > 0 && s.ptr[0] == ' ') {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len > 0 && s.ptr[s.len - 1] == ' ')
+        s.len--;
+    return s;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+static text_status text_fail(text_request *req, text_status st, text_reply r)
+{
+    req->reply = r;
+    return st;
+}
+
+static text_status text_unknown(text_request *req)
+{
+    req->noreply = false;
+    return text_fail(req, TEXT_ERROR, TEXT_REPLY_ERROR);
+}
+
+static text_status text_bad_format(text_request *req)
+{
+    return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_BAD_FORMAT);
+}
+
+/* ---- per-command parsers ------------------------------------------------ */
+
+/* Walks a key list: counts keys, refuses one longer than TEXT_KEY_MAX. */
+static text_status text_take_keys(text_str list, text_request *req)
+{
+    text_str rest = list, key;
+    const char *last_end = NULL;
+    while (text_token(&rest, &key)) {
+        if (key.len > TEXT_KEY_MAX)
+            return text_bad_format(req);
+        if (req->nkeys++ == 0)
+            req->key = key;
+        last_end = key.ptr + key.len;
+    }
+    if (req->nkeys > 0) {
+        req->keys.ptr = req->key.ptr;
+        req->keys.len = (size_t)(last_end - req->key.ptr);
+    }
+    req->next_ = req->keys;
+    return TEXT_OK;
+}
+
+static text_status text_parse_get(text_str rest, text_request *req)
+{
+    text_status st = text_take_keys(rest, req);
+    return (st == TEXT_OK && req->nkeys == 0) ? text_unknown(req) : st;
+}
+
+static text_status text_parse_gat(text_str rest, text_request *req)
+{
+    text_str tok;
+    if (!text_token(&rest, &tok))
+        return text_unknown(req);
+    if (!text_scan_exptime(tok, &req->exptime))
+        return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_INVALID_EXPTIME);
+    return text_take_keys(rest, req);
+}
+
+/* set/add/replace/append/prepend: <key> <flags> <exptime> <bytes> [noreply]; cas adds <cas>. */
+static text_status text_parse_store(text_str rest, text_request *req)
+{
+    text_args a;
+    size_t need = req->cmd == TEXT_CMD_CAS ? 5 : 4;
+    text_split_args(rest, &a);
+    if (a.n != need && a.n != need + 1)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    req->key = a.tok[0];
+    uint64_t flags;
+    if (!text_key_ok(a.tok[0]) || !text_scan_u64(a.tok[1], &flags) ||
+        !text_scan_exptime(a.tok[2], &req->exptime) ||
+        !text_scan_nbytes(a.tok[3], &req->nbytes))
+        return text_bad_format(req);
+    req->flags = (uint32_t)flags;
+    if (req->cmd == TEXT_CMD_CAS && !text_scan_u64(a.tok[4], &req->cas))
+        return text_bad_format(req);
+    return TEXT_OK;
+}
+
+/* delete <key> [0] [noreply]: any other extra argument is a usage error. */
+static text_status text_parse_delete(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n < 1 || a.n > 3)
+        return text_unknown(req);
+    req->key = a.tok[0];
+    if (a.n > 1) {
+        bool zero = text_tok_is(a.tok[1], "0", 1);
+        req->noreply = text_args_noreply(&a);
+        bool valid = (a.n == 2 && (zero || req->noreply)) ||
+                     (a.n == 3 && zero && req->noreply);
+        if (!valid)
+            return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_DELETE_USAGE);
+    }
+    if (!text_key_ok(req->key))
+        return text_bad_format(req);
+    return TEXT_OK;
+}
+
+/* incr|decr <key> <delta> [noreply] */
+static text_status text_parse_arith(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n != 2 && a.n != 3)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    req->key = a.tok[0];
+    if (!text_key_ok(req->key))
+        return text_bad_format(req);
+    if (!text_scan_u64(a.tok[1], &req->delta))
+        return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_INVALID_DELTA);
+    return TEXT_OK;
+}
+
+/* touch <key> <exptime> [noreply] */
+static text_status text_parse_touch(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n != 2 && a.n != 3)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    req->key = a.tok[0];
+    if (!text_key_ok(req->key))
+        return text_bad_format(req);
+    if (!text_scan_exptime(a.tok[1], &req->exptime))
+        return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_INVALID_EXPTIME);
+    return TEXT_OK;
+}
+
+/* flush_all [delay] [noreply] */
+static text_status text_parse_flush_all(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n > 2)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    if (a.n == (req->noreply ? 1u : 0u))
+        return TEXT_OK;
+    req->has_value = true;
+    if (!text_scan_exptime(a.tok[0], &req->exptime))
+        return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_INVALID_EXPTIME);
+    return TEXT_OK;
+}
+
+/* verbosity <level> [noreply] */
+static text_status text_parse_verbosity(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n != 1 && a.n != 2)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    req->has_value = true;
+    if (!text_scan_u64(a.tok[0], &req->value))
+        return text_bad_format(req);
+    return TEXT_OK;
+}
+
+/* version and quit take (and ignore) any arguments, as memcached. */
+static text_status text_parse_bare(text_str rest, text_request *req)
+{
+    (void)rest;
+    (void)req;
+    return TEXT_OK;
+}
+
+/* stats [args...]: the daemon interprets req->args. */
+static text_status text_parse_stats(text_str rest, text_request *req)
+{
+    req->args = text_trim(rest);
+    return TEXT_OK;
+}
+
+/* shutdown [graceful] */
+static text_status text_parse_shutdown(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    req->args = text_trim(rest);
+    if (a.n == 0)
+        return TEXT_OK;
+    if (a.n == 1 && text_tok_is(a.tok[0], "graceful", 8)) {
+        req->graceful = true;
+        return TEXT_OK;
+    }
+    return text_fail(req, TEXT_CLIENT_ERROR, TEXT_REPLY_CE_SHUTDOWN_MODE);
+}
+
+/* debugtime [args]: has_value/value when the first argument is a number. */
+static text_status text_parse_debugtime(text_str rest, text_request *req)
+{
+    text_str probe = rest, tok;
+    req->args = text_trim(rest);
+    if (text_token(&probe, &tok) && text_scan_u64(tok, &req->value))
+        req->has_value = true;
+    return TEXT_OK;
+}
+
+/* mg ms md ma mn me: recognised, answered ERROR until the meta protocol lands. */
+static text_status text_parse_meta(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    req->args = text_trim(rest);
+    req->reply = TEXT_REPLY_ERROR;
+    if (req->meta == TEXT_META_NOOP)
+        return TEXT_OK;
+    if (a.n == 0)
+        return text_unknown(req);
+    req->key = a.tok[0];
+    if (!text_key_ok(req->key))
+        return text_bad_format(req);
+    if (req->meta != TEXT_META_SET)
+        return TEXT_OK;
+    if (a.n < 2 || !text_scan_nbytes(a.tok[1], &req->nbytes))
+        return text_bad_format(req);
+    req->swallow = req->nbytes + 2;
+    return TEXT_OK;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+typedef struct text_cmd_info {
+    const char *name;
+    uint8_t len;
+    bool has_data;
+    text_cmd_parser parse;
+} text_cmd_info;
+
+#define TEXT_CMD_INFO(name, data, fn) { name, (uint8_t)(sizeof(name) - 1), data, fn }
+
+static const text_cmd_info text_cmds[TEXT_CMD__COUNT] = {
+    [TEXT_CMD_NONE] = TEXT_CMD_INFO("", false, NULL),
+    [TEXT_CMD_GET] = TEXT_CMD_INFO("get", false, text_parse_get),
+    [TEXT_CMD_GETS] = TEXT_CMD_INFO("gets", false, text_parse_get),
+    [TEXT_CMD_GAT] = TEXT_CMD_INFO("gat", false, text_parse_gat),
+    [TEXT_CMD_GATS] = TEXT_CMD_INFO("gats", false, text_parse_gat),
+    [TEXT_CMD_SET] = TEXT_CMD_INFO("set", true, text_parse_store),
+    [TEXT_CMD_ADD] = TEXT_CMD_INFO("add", true, text_parse_store),
+    [TEXT_CMD_REPLACE] = TEXT_CMD_INFO("replace", true, text_parse_store),
+    [TEXT_CMD_APPEND] = TEXT_CMD_INFO("append", true, text_parse_store),
+    [TEXT_CMD_PREPEND] = TEXT_CMD_INFO("prepend", true, text_parse_store),
+    [TEXT_CMD_CAS] = TEXT_CMD_INFO("cas", true, text_parse_store),
+    [TEXT_CMD_DELETE] = TEXT_CMD_INFO("delete", false, text_parse_delete),
+    [TEXT_CMD_INCR] = TEXT_CMD_INFO("incr", false, text_parse_arith),
+    [TEXT_CMD_DECR] = TEXT_CMD_INFO("decr", false, text_parse_arith),
+    [TEXT_CMD_TOUCH] = TEXT_CMD_INFO("touch", false, text_parse_touch),
+    [TEXT_CMD_FLUSH_ALL] = TEXT_CMD_INFO("flush_all", false, text_parse_flush_all),
+    [TEXT_CMD_VERSION] = TEXT_CMD_INFO("version", false, text_parse_bare),
+    [TEXT_CMD_VERBOSITY] = TEXT_CMD_INFO("verbosity", false, text_parse_verbosity),
+    [TEXT_CMD_QUIT] = TEXT_CMD_INFO("quit", false, text_parse_bare),
+    [TEXT_CMD_SHUTDOWN] = TEXT_CMD_INFO("shutdown", false, text_parse_shutdown),
+    [TEXT_CMD_STATS] = TEXT_CMD_INFO("stats", false, text_parse_stats),
+    [TEXT_CMD_DEBUGTIME] = TEXT_CMD_INFO("debugtime", false, text_parse_debugtime),
+    [TEXT_CMD_META] = TEXT_CMD_INFO("", false, text_parse_meta),
+};
+
+static const char text_meta_letters[] = "\0gsdane"; /* indexed by text_meta */
+
+static text_meta text_meta_of(text_str tok)
+{
+    if (tok.len != 2 || tok.ptr[0] != 'm' || tok.ptr[1] == '\0')
+        return TEXT_META_NONE;
+    const char *hit = memchr(text_meta_letters + 1, tok.ptr[1], sizeof(text_meta_letters) - 2);
+    return hit ? (text_meta)(hit - text_meta_letters) : TEXT_META_NONE;
+}
+
+/* Finds the command of the first token: a switch on its first byte, then one compare. */
+static text_cmd text_cmd_of(text_str tok)
+{
+    static const text_cmd by_letter[][4] = {
+        ['g' - 'a'] = { TEXT_CMD_GET, TEXT_CMD_GETS, TEXT_CMD_GAT, TEXT_CMD_GATS },
+        ['s' - 'a'] = { TEXT_CMD_SET, TEXT_CMD_STATS, TEXT_CMD_SHUTDOWN },
+        ['a' - 'a'] = { TEXT_CMD_ADD, TEXT_CMD_APPEND },
+        ['r' - 'a'] = { TEXT_CMD_REPLACE },
+        ['p' - 'a'] = { TEXT_CMD_PREPEND },
+        ['c' - 'a'] = { TEXT_CMD_CAS },
+        ['d' - 'a'] = { TEXT_CMD_DELETE, TEXT_CMD_DECR, TEXT_CMD_DEBUGTIME },
+        ['i' - 'a'] = { TEXT_CMD_INCR },
+        ['t' - 'a'] = { TEXT_CMD_TOUCH },
+        ['f' - 'a'] = { TEXT_CMD_FLUSH_ALL },
+        ['v' - 'a'] = { TEXT_CMD_VERSION, TEXT_CMD_VERBOSITY },
+        ['q' - 'a'] = { TEXT_CMD_QUIT },
+        ['z' - 'a'] = { TEXT_CMD_NONE },
+    };
+    unsigned char c = (unsigned char)tok.ptr[0];
+    if (c < 'a' || c > 'z')
+        return TEXT_CMD_NONE;
+    const text_cmd *cands = by_letter[c - 'a'];
+    for (size_t i = 0; i < 4 && cands[i] != TEXT_CMD_NONE; i++) {
+        const text_cmd_info *info = &text_cmds[cands[i]];
+        if (text_tok_is(tok, info->name, info->len))
+            return cands[i];
+    }
+    return text_meta_of(tok) != TEXT_META_NONE ? TEXT_CMD_META : TEXT_CMD_NONE;
+}
+
+/* The line's content: without "\r\n" / "\n", and cut at a NUL (memcached reads it as a C string). */
+static text_str text_line_content(const char *buf, const char *nl)
+{
+    text_str s = { buf, (size_t)(nl - buf) };
+    if (s.len > 0 && s.ptr[s.len - 1] == '\r')
+        s.len--;
+    const char *nul = s.len ? memchr(s.ptr, '\0', s.len) : NULL;
+    if (nul != NULL)
+        s.len = (size_t)(nul - s.ptr);
+    return s;
+}
+
+static text_status text_parse_line(text_str line, text_request *req)
+{
+    text_str cmd_tok;
+    if (!text_token(&line, &cmd_tok))
+        return text_unknown(req);
+    req->cmd = text_cmd_of(cmd_tok);
+    if (req->cmd == TEXT_CMD_NONE)
+        return text_unknown(req);
+    if (req->cmd == TEXT_CMD_META)
+        req->meta = text_meta_of(cmd_tok);
+    text_status st = text_cmds[req->cmd].parse(line, req);
+    if (st == TEXT_ERROR)
+        req->cmd = TEXT_CMD_NONE;
+    return st;
+}
+
+/* True if the (incomplete) line is a get/gets/gat/gats, which may be long. */
+static bool text_is_long_get(const char *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len && buf[i] == ' ' && i <= TEXT_GET_PAD_MAX)
+        i++;
+    if (i > TEXT_GET_PAD_MAX || len - i < 5 || buf[i] != 'g')
+        return false;
+    const char *p = buf + i;
+    return memcmp(p, "get ", 4) == 0 || memcmp(p, "gets ", 5) == 0 ||
+           memcmp(p, "gat ", 4) == 0 || memcmp(p, "gats ", 5) == 0;
+}
+
+static text_status text_parse_incomplete(const char *buf, size_t len, text_request *req)
+{
+    if (len > TEXT_LINE_MAX &&
+        (len > TEXT_GET_LINE_MAX || !text_is_long_get(buf, len))) {
+        req->scanned_ = 0;
+        return TEXT_TOO_LONG;
+    }
+    req->scanned_ = len;
+    return TEXT_EAGAIN;
+}
+
+text_status text_parse(const char *buf, size_t len, text_request *req)
+{
+    size_t from = req->scanned_ <= len ? req->scanned_ : 0;
+    const char *nl = len > from ? memchr(buf + from, '\n', len - from) : NULL;
+    if (nl == NULL)
+        return text_parse_incomplete(buf, len, req);
+    memset(req, 0, sizeof(*req));
+    req->line_len = (size_t)(nl - buf) + 1;
+    return text_parse_line(text_line_content(buf, nl), req);
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+bool text_next_key(text_request *req, text_str *key)
+{
+    return text_token(&req->next_, key);
+}
+
+void text_rewind_keys(text_request *req)
+{
+    req->next_ = req->keys;
+}
+
+bool text_cmd_has_data(text_cmd cmd)
+{
+    return cmd > TEXT_CMD_NONE && cmd < TEXT_CMD__COUNT && text_cmds[cmd].has_data;
+}
+
+const char *text_cmd_name(text_cmd cmd)
+{
+    return (cmd > TEXT_CMD_NONE && cmd < TEXT_CMD__COUNT) ? text_cmds[cmd].name : "";
+}
+
+bool text_data_block_ok(const char *data, size_t nbytes)
+{
+    return data[nbytes] == '\r' && data[nbytes + 1] == '\n';
+}
+
+bool text_reply_suppressed(const text_request *req)
+{
+    return req->noreply;
+}

@@ -1,0 +1,378 @@
+/*
+ * proto/text.h -- memcached's text protocol: parse requests, compose replies
+ * (server side), compose requests and parse replies (client side).
+ *
+ * A pure leaf library: bytes in, structs out; text out into caller buffers.
+ * No sockets, no allocation, no global state, no locks: every function is
+ * safe to call from any thread on its own arguments.
+ *
+ * Views. A text_str is a (pointer, length) view into the caller's buffer. It
+ * is NOT NUL-terminated. Every view that text_parse / text_parse_reply
+ * stores in a request or reply points into the `buf` they were given and is
+ * valid exactly as long as those bytes stay in place and unchanged: the
+ * caller must finish with a request (or copy what it needs) before it
+ * compacts, reuses or frees its read buffer.
+ *
+ * Server loop, in short (what daemon/conn.c does):
+ *
+ *     st = text_parse(rbuf, rlen, &req);
+ *     TEXT_EAGAIN       -> read more bytes, call again (same req: the scan resumes)
+ *     TEXT_TOO_LONG     -> close the connection (nothing is sent), as memcached
+ *     TEXT_OK           -> consume req.line_len bytes, then:
+ *        - storage commands (text_cmd_has_data): the data block is req.nbytes + 2
+ *          bytes. If the item can never fit (bigger than -I), answer
+ *          TEXT_REPLY_SE_TOO_LARGE and discard nbytes + 2 bytes (memcached also
+ *          unlinks the old item for `set`, not for add/replace/...). Otherwise
+ *          wait for the block, check text_data_block_ok() (else answer
+ *          TEXT_REPLY_CE_BAD_DATA_CHUNK, store nothing, keep the old item),
+ *          consume it (exactly nbytes + 2 bytes, good or bad), execute.
+ *        - TEXT_CMD_META (until the meta protocol is implemented): answer
+ *          req.reply (TEXT_REPLY_ERROR) and discard req.swallow bytes (the data
+ *          block of an `ms`).
+ *        - everything else: execute.
+ *     TEXT_ERROR / TEXT_CLIENT_ERROR
+ *                       -> consume req.line_len bytes, then discard req.swallow
+ *                          more bytes (0 today: memcached never skips a data block
+ *                          after a bad storage line); send text_reply_str(req.reply)
+ *                          unless text_reply_suppressed(&req).
+ *     Any reply of a request with req.noreply set is dropped, errors included
+ *     (text_reply_suppressed): memcached does so.
+ *
+ * Disabled commands: on TEXT_OK and on TEXT_CLIENT_ERROR req.cmd tells the
+ * command. memcached checks -F before flush_all's arguments and -A before
+ * shutdown's: so for cmd == TEXT_CMD_FLUSH_ALL with flush disabled answer
+ * TEXT_REPLY_CE_FLUSH_DISABLED (unless noreply), and for TEXT_CMD_SHUTDOWN
+ * without -A answer TEXT_REPLY_SHUTDOWN_DISABLED, whatever the status was.
+ * Stock memcached answers ERROR to `debugtime` (TEXT_REPLY_ERROR when the
+ * daemon has it disabled).
+ *
+ * Line ends: a line ends at the first '\n'; a '\r' right before it is part
+ * of the terminator. Tokens are separated by one or more spaces (' ' only;
+ * a tab is part of a token, as in memcached).
+ */
+#ifndef CASHEW_PROTO_TEXT_H
+#define CASHEW_PROTO_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TEXT_KEY_MAX 250        /* longest key in bytes; longer -> CLIENT_ERROR */
+#define TEXT_LINE_MAX 2048      /* a non-get line with no '\n' within this -> TEXT_TOO_LONG */
+/*
+ * Limit for get/gets/gat/gats lines (many keys): memcached has none (it
+ * buffers a multiget line of any size); we close at 2 MiB (8,000 keys of 250
+ * bytes). memcached closes a long gat/gats line like any other; we let them
+ * be as long as get lines.
+ */
+#define TEXT_GET_LINE_MAX (2u << 20)
+
+/* A view into a caller's buffer (not NUL-terminated). */
+typedef struct text_str {
+    const char *ptr;
+    size_t len;
+} text_str;
+
+/* Result of text_parse / text_parse_reply. */
+typedef enum text_status {
+    TEXT_OK = 0,        /* one complete line parsed; see req->line_len */
+    TEXT_EAGAIN,        /* no complete line yet: read more and call again */
+    TEXT_ERROR,         /* unknown command or wrong token count: reply "ERROR" */
+    TEXT_CLIENT_ERROR,  /* malformed arguments: reply req->reply (a CLIENT_ERROR line) */
+    TEXT_TOO_LONG       /* no '\n' within the line limit: close the connection */
+} text_status;
+
+/*
+ * Commands. TEXT_CMD_NONE only before/after a failed parse. memcached's
+ * admin commands not listed here (slabs, lru_crawler, lru, watch,
+ * cache_memlimit, misbehave, ...) are unknown commands: TEXT_ERROR.
+ */
+typedef enum text_cmd {
+    TEXT_CMD_NONE = 0,
+    TEXT_CMD_GET, TEXT_CMD_GETS, TEXT_CMD_GAT, TEXT_CMD_GATS,
+    TEXT_CMD_SET, TEXT_CMD_ADD, TEXT_CMD_REPLACE, TEXT_CMD_APPEND,
+    TEXT_CMD_PREPEND, TEXT_CMD_CAS,
+    TEXT_CMD_DELETE, TEXT_CMD_INCR, TEXT_CMD_DECR, TEXT_CMD_TOUCH,
+    TEXT_CMD_FLUSH_ALL, TEXT_CMD_VERSION, TEXT_CMD_VERBOSITY, TEXT_CMD_QUIT,
+    TEXT_CMD_SHUTDOWN, TEXT_CMD_STATS, TEXT_CMD_DEBUGTIME,
+    TEXT_CMD_META,      /* mg ms md ma mn me: see req->meta and req->args */
+    TEXT_CMD__COUNT
+} text_cmd;
+
+/* Which meta command a TEXT_CMD_META line is. */
+typedef enum text_meta {
+    TEXT_META_NONE = 0,
+    TEXT_META_GET,      /* mg */
+    TEXT_META_SET,      /* ms (has a data block of req->nbytes, if parseable) */
+    TEXT_META_DELETE,   /* md */
+    TEXT_META_ARITH,    /* ma */
+    TEXT_META_NOOP,     /* mn */
+    TEXT_META_DEBUG     /* me */
+} text_meta;
+
+/*
+ * Replies. The fixed ones (below TEXT_REPLY__FIXED) have a constant text,
+ * available from text_reply_str(); the others are variable lines that only
+ * text_parse_reply() reports (composed with the text_compose_* functions).
+ */
+typedef enum text_reply {
+    TEXT_REPLY_NONE = 0,
+    TEXT_REPLY_STORED,             /* STORED */
+    TEXT_REPLY_NOT_STORED,         /* NOT_STORED */
+    TEXT_REPLY_EXISTS,             /* EXISTS */
+    TEXT_REPLY_NOT_FOUND,          /* NOT_FOUND */
+    TEXT_REPLY_DELETED,            /* DELETED */
+    TEXT_REPLY_TOUCHED,            /* TOUCHED */
+    TEXT_REPLY_OK,                 /* OK */
+    TEXT_REPLY_END,                /* END */
+    TEXT_REPLY_ERROR,              /* ERROR */
+    TEXT_REPLY_RESET,              /* RESET */
+    TEXT_REPLY_CE_BAD_FORMAT,      /* CLIENT_ERROR bad command line format */
+    TEXT_REPLY_CE_BAD_DATA_CHUNK,  /* CLIENT_ERROR bad data chunk */
+    TEXT_REPLY_CE_INVALID_DELTA,   /* CLIENT_ERROR invalid numeric delta argument */
+    TEXT_REPLY_CE_INVALID_EXPTIME, /* CLIENT_ERROR invalid exptime argument */
+    TEXT_REPLY_CE_DELETE_USAGE,    /* CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply] */
+    TEXT_REPLY_CE_NON_NUMERIC,     /* CLIENT_ERROR cannot increment or decrement non-numeric value */
+    TEXT_REPLY_CE_FLUSH_DISABLED,  /* CLIENT_ERROR flush_all not allowed */
+    TEXT_REPLY_CE_STATS_DETAIL_USAGE, /* CLIENT_ERROR usage: stats detail on|off|dump */
+    TEXT_REPLY_CE_BAD_COMMAND_LINE, /* CLIENT_ERROR bad command line  (e.g. "stats cachedump 1") */
+    TEXT_REPLY_CE_SHUTDOWN_MODE,   /* CLIENT_ERROR invalid shutdown mode */
+    TEXT_REPLY_SE_TOO_LARGE,       /* SERVER_ERROR object too large for cache */
+    TEXT_REPLY_SE_OOM_STORING,     /* SERVER_ERROR out of memory storing object */
+    TEXT_REPLY_SE_OOM,             /* SERVER_ERROR out of memory */
+    TEXT_REPLY_SHUTDOWN_DISABLED,  /* ERROR: shutdown not enabled */
+    TEXT_REPLY__FIXED,             /* marker: number of fixed replies */
+    /* Variable replies (reported by text_parse_reply only): */
+    TEXT_REPLY_VALUE,              /* VALUE <key> <flags> <bytes>[ <cas>] + data block */
+    TEXT_REPLY_NUMBER,             /* <decimal>  (incr/decr result) */
+    TEXT_REPLY_STAT,               /* STAT <name> <value> */
+    TEXT_REPLY_VERSION,            /* VERSION <string> */
+    TEXT_REPLY_CLIENT_ERROR,       /* CLIENT_ERROR <other message> */
+    TEXT_REPLY_SERVER_ERROR,       /* SERVER_ERROR <other message> */
+    TEXT_REPLY_OTHER               /* any other line (e.g. meta replies "HD", "EN") */
+} text_reply;
+
+/*
+ * One parsed request line. Filled by text_parse; fields that a command
+ * does not use are zero / empty. All text_str fields are views into the
+ * buffer given to text_parse (see "Views" above).
+ *
+ * Zero-initialise a text_request once (e.g. = {0}) before its first use;
+ * after that just keep passing it to text_parse: it resets itself, and on
+ * TEXT_EAGAIN it remembers how far it already scanned so that a long line
+ * arriving in pieces is scanned only once. The buffer given to the next
+ * call must start at the same line start (appending bytes is fine; moving
+ * the unconsumed bytes to the buffer start is fine too).
+ */
+typedef struct text_request {
+    text_cmd cmd;        /* the command; also set on TEXT_CLIENT_ERROR (NONE on TEXT_ERROR) */
+    text_meta meta;      /* TEXT_CMD_META only */
+    size_t line_len;     /* bytes the line took, incl. "\r\n" or "\n" (also on errors) */
+
+    text_str key;        /* storage, delete, incr, decr, touch; get*: the first key */
+    text_str keys;       /* get/gets/gat/gats: the whole key list; walk it with text_next_key */
+    size_t nkeys;        /* get*: how many keys (all validated, each 1..TEXT_KEY_MAX bytes).
+                            >= 1 for get/gets; may be 0 for gat/gats ("gat 10" answers END) */
+
+    uint32_t flags;      /* storage: client flags. memcached 1.6.18 reads a 64-bit number
+                            and keeps its low 32 bits (4294967297 -> 1); so do we */
+    int64_t exptime;     /* storage, touch, gat/gats: exptime; flush_all: delay (0 if absent).
+                            Read as a signed 64-bit number, kept as memcached's 32-bit
+                            value (4294967296 -> 0): always within INT32_MIN..INT32_MAX */
+    uint64_t nbytes;     /* storage (and ms): length of the data block that FOLLOWS the line;
+                            the block is nbytes + 2 bytes ("\r\n" must end it).
+                            0 .. INT32_MAX - 2 (memcached's bounds) */
+    uint64_t cas;        /* cas: the compare-and-swap unique */
+    uint64_t delta;      /* incr/decr: the amount */
+    uint64_t value;      /* verbosity: level; debugtime: first argument if it is a number */
+    bool has_value;      /* verbosity, debugtime: value is set; flush_all: a delay was given */
+    bool noreply;        /* "noreply" was the last token (where memcached takes it) */
+    bool graceful;       /* shutdown: "shutdown graceful" */
+
+    text_str args;       /* stats: the arguments, trimmed (may be empty; e.g. "settings",
+                            "detail on", "cachedump 1 10": split with text_next_token);
+                            shutdown, debugtime, meta: all after the command, trimmed */
+
+    /* Errors (TEXT_ERROR / TEXT_CLIENT_ERROR): what to answer and what to skip. */
+    text_reply reply;    /* TEXT_REPLY_ERROR or a TEXT_REPLY_CE_* code (and for TEXT_CMD_META,
+                            the stub answer TEXT_REPLY_ERROR even on TEXT_OK) */
+    uint64_t swallow;    /* bytes after the line to discard: ms's data block; else 0 */
+
+    /* Private resume state; do not touch. */
+    size_t scanned_;
+    text_str next_;      /* text_next_key cursor */
+} text_request;
+
+/*
+ * Parses ONE command line from the start of buf[0..len).
+ *
+ * Returns TEXT_EAGAIN if buf holds no '\n' yet and the line limit is not
+ * exceeded (nothing in req but the resume state is meaningful). Returns
+ * TEXT_TOO_LONG if there is no '\n' within TEXT_LINE_MAX bytes, or within
+ * TEXT_GET_LINE_MAX bytes for a line that starts with get/gets/gat/gats:
+ * the caller closes the connection. Otherwise the line is complete,
+ * req->line_len is set and the result is TEXT_OK (req->cmd and its fields
+ * filled), TEXT_ERROR (unknown command or wrong number of arguments;
+ * req->reply == TEXT_REPLY_ERROR) or TEXT_CLIENT_ERROR (req->reply is the
+ * CLIENT_ERROR reply memcached gives for that mistake; req->swallow tells
+ * how many following bytes to discard).
+ *
+ * A TEXT_TOO_LONG check happens only while the '\n' is missing: a longer
+ * line that arrived whole is parsed (as memcached, which checks its buffer
+ * the same way). Tokens are split on ' ' only. Like memcached (which reads
+ * the line as a C string), a NUL byte ends the line's content early.
+ *
+ * Never reads past buf[len-1], never writes anything but *req, never
+ * allocates. buf may contain any bytes (NULs included).
+ */
+text_status text_parse(const char *buf, size_t len, text_request *req);
+
+/*
+ * For get/gets/gat/gats requests: stores the next key of req->keys in *key
+ * and returns true; returns false when all keys were returned. The first
+ * call after text_parse returns the first key (== req->key). Keys are
+ * views into the parse buffer (same lifetime).
+ */
+bool text_next_key(text_request *req, text_str *key);
+
+/* Restarts text_next_key from the first key. */
+void text_rewind_keys(text_request *req);
+
+/*
+ * Generic tokenizer (e.g. for the daemon to split req->args of stats):
+ * skips spaces at the front of *rest, stores the next space-delimited token
+ * in *tok, advances *rest past it and returns true; returns false (and an
+ * empty *tok) when only spaces remain.
+ */
+bool text_next_token(text_str *rest, text_str *tok);
+
+/* True if tok equals the NUL-terminated word (e.g. text_str_eq(tok, "on")). */
+bool text_str_eq(text_str tok, const char *word);
+
+/* True for commands followed by a data block (set add replace append prepend cas). */
+bool text_cmd_has_data(text_cmd cmd);
+
+/* The command's name as sent on the wire ("get", "flush_all", ...); "" for NONE/META. */
+const char *text_cmd_name(text_cmd cmd);
+
+/*
+ * True iff data[nbytes] == '\r' and data[nbytes+1] == '\n'; the caller
+ * guarantees nbytes + 2 readable bytes. If false, the daemon does not store
+ * the item (an old item under the key stays) and answers
+ * TEXT_REPLY_CE_BAD_DATA_CHUNK (unless noreply); the nbytes + 2 bytes are
+ * consumed all the same: the next command starts right after them
+ * ("set k 0 0 5\r\nhelloXXget k\r\n" runs the get), as memcached 1.6.18.
+ */
+bool text_data_block_ok(const char *data, size_t nbytes);
+
+/*
+ * True if the daemon must not send the reply for this request: memcached
+ * drops every reply, errors included, of a request that ended in
+ * "noreply" (noreply is detected before the arguments are validated).
+ */
+bool text_reply_suppressed(const text_request *req);
+
+/* ---- Composing replies (server side) --------------------------------- */
+/*
+ * All text_compose_* functions write into buf[0..cap) and return the number
+ * of bytes written. If the whole line does not fit they write nothing useful
+ * and return 0 (never a partial line, never past cap). No NUL is appended.
+ */
+
+/* The full text of a fixed reply, incl. "\r\n" (static storage); "" if r is not fixed. */
+const char *text_reply_str(text_reply r);
+/* strlen(text_reply_str(r)). */
+size_t text_reply_len(text_reply r);
+/* "\r\n", the line and data block terminator (static storage; 2 bytes). */
+const char *text_crlf(void);
+#define TEXT_CRLF_LEN 2
+
+/* A VALUE header is at most key.len + TEXT_VALUE_OVERHEAD bytes long. */
+#define TEXT_VALUE_OVERHEAD 64
+
+/* Copies a fixed reply into buf. */
+size_t text_compose_reply(char *buf, size_t cap, text_reply r);
+
+/* "VALUE <key> <flags> <nbytes>\r\n", or with " <cas>" when with_cas (gets/gats). */
+size_t text_compose_value(char *buf, size_t cap, text_str key, uint32_t flags,
+                          uint64_t nbytes, bool with_cas, uint64_t cas);
+/* "<number>\r\n": the incr/decr result. */
+size_t text_compose_number(char *buf, size_t cap, uint64_t number);
+/* "VERSION <version>\r\n". */
+size_t text_compose_version(char *buf, size_t cap, const char *version);
+/* "CLIENT_ERROR <msg>\r\n" / "SERVER_ERROR <msg>\r\n" for messages without a fixed code. */
+size_t text_compose_client_error(char *buf, size_t cap, const char *msg);
+size_t text_compose_server_error(char *buf, size_t cap, const char *msg);
+
+/* "STAT <name> <value>\r\n" with the value as a decimal u64 / i64 / string. */
+size_t text_compose_stat_u64(char *buf, size_t cap, const char *name, uint64_t value);
+size_t text_compose_stat_i64(char *buf, size_t cap, const char *name, int64_t value);
+size_t text_compose_stat_str(char *buf, size_t cap, const char *name, const char *value);
+/* "STAT <name> <seconds>.<micros>\r\n", e.g. rusage_user 0.123456 (6 decimals, as memcached). */
+size_t text_compose_stat_timeval(char *buf, size_t cap, const char *name,
+                                 int64_t seconds, int64_t micros);
+/* "STAT <name> <value>\r\n" with value printed like printf("%.2f"), as memcached's ratios. */
+size_t text_compose_stat_double(char *buf, size_t cap, const char *name, double value);
+/* "STAT items:<slab class>:<name> <value>\r\n" / "STAT <slab class>:<name> <value>\r\n". */
+size_t text_compose_stat_prefixed_u64(char *buf, size_t cap, const char *prefix,
+                                      unsigned id, const char *name, uint64_t value);
+
+/* ---- Composing requests (client side: tests, bench/) ----------------- */
+
+/*
+ * Composes the request line for req->cmd from the fields text_parse fills
+ * (keys of get* from req->keys as a space separated list; args for stats,
+ * shutdown, debugtime and meta). Storage commands get the line only: the
+ * caller appends nbytes of data and "\r\n" (or use text_compose_store).
+ * Returns bytes written, 0 if it does not fit or req->cmd is NONE.
+ * text_parse(buf, n, &r) of the result gives back the same fields.
+ */
+size_t text_compose_request(char *buf, size_t cap, const text_request *req);
+
+/* "get|gets <k1> <k2> ...\r\n" from an array of keys (cmd: GET or GETS). */
+size_t text_compose_get(char *buf, size_t cap, text_cmd cmd,
+                        const text_str *keys, size_t nkeys);
+/* "gat|gats <exptime> <k1> ...\r\n" (cmd: GAT or GATS). */
+size_t text_compose_gat(char *buf, size_t cap, text_cmd cmd, int64_t exptime,
+                        const text_str *keys, size_t nkeys);
+/* A whole storage request: line, data, "\r\n". cas is used for TEXT_CMD_CAS only. */
+size_t text_compose_store(char *buf, size_t cap, text_cmd cmd, text_str key,
+                          uint32_t flags, int64_t exptime, const void *data,
+                          size_t nbytes, uint64_t cas, bool noreply);
+/* "delete <key>[ noreply]\r\n". */
+size_t text_compose_delete(char *buf, size_t cap, text_str key, bool noreply);
+/* "incr|decr <key> <delta>[ noreply]\r\n" (cmd: INCR or DECR). */
+size_t text_compose_arith(char *buf, size_t cap, text_cmd cmd, text_str key,
+                          uint64_t delta, bool noreply);
+/* "touch <key> <exptime>[ noreply]\r\n". */
+size_t text_compose_touch(char *buf, size_t cap, text_str key, int64_t exptime,
+                          bool noreply);
+
+/* ---- Parsing replies (client side) ----------------------------------- */
+
+typedef struct text_reply_msg {
+    text_reply code;     /* a fixed code if the line is a fixed reply, else a variable kind */
+    size_t len;          /* bytes taken, incl. "\r\n" (for VALUE: header + data + "\r\n") */
+    text_str key;        /* VALUE */
+    uint32_t flags;      /* VALUE */
+    uint64_t nbytes;     /* VALUE */
+    bool has_cas;        /* VALUE: a cas field was present */
+    uint64_t cas;        /* VALUE */
+    text_str data;       /* VALUE: the data block (without its "\r\n") */
+    uint64_t number;     /* NUMBER */
+    text_str name;       /* STAT: name */
+    text_str text;       /* STAT: value; VERSION: version; CLIENT/SERVER_ERROR: message;
+                            OTHER: the whole line without its terminator */
+} text_reply_msg;
+
+/*
+ * Parses one reply from the start of buf[0..len). Returns TEXT_EAGAIN until
+ * the whole reply is present (for VALUE: the header line, the data block and
+ * its "\r\n"); TEXT_OK with *msg filled; TEXT_CLIENT_ERROR if a VALUE header
+ * is malformed or its data block does not end in "\r\n" (the stream is
+ * unusable then). Pure: call again from the same start with more bytes.
+ * Views in *msg point into buf.
+ */
+text_status text_parse_reply(const char *buf, size_t len, text_reply_msg *msg);
+
+#endif
