@@ -74,6 +74,9 @@ typedef struct cache_options {
     size_t item_size_max;      /* -I, largest key+value+overhead (default 1 MB) */
     size_t chunk_min;          /* -n, smallest chunk's space for key+value (default 48) */
     double growth_factor;      /* -f, ratio between class chunk sizes (> 1) */
+    size_t slab_fine_max;      /* classes step by 8 bytes below this chunk size,
+                                  then by growth_factor (default 512; 0 = pure
+                                  geometric from the first class, as memcached) */
     const uint32_t *slab_sizes; /* -o slab_sizes: explicit ascending chunk sizes, or NULL */
     size_t slab_sizes_count;
     size_t slab_chunk_max;     /* -o slab_chunk_max: largest chunk; bigger items chain */
@@ -182,14 +185,16 @@ void cache_item_write(cache_item *it, size_t offset, const void *src, size_t len
  * item from the old value and this one's bytes (may return CACHE_ENOMEM or
  * CACHE_TOO_LARGE). The caller still releases its reference afterwards.
  * Returns CACHE_OK, CACHE_NOT_STORED, CACHE_EXISTS, CACHE_NOT_FOUND (cas on
- * a missing key), CACHE_ENOMEM or CACHE_TOO_LARGE.
+ * a missing key), CACHE_ENOMEM or CACHE_TOO_LARGE; CACHE_EINVAL if `it` is
+ * NULL or already stored. The stored item gets a new cas (a CAS store too).
  */
 cache_status cache_store(cache_thread *t, cache_item *it, cache_store_mode mode,
                          uint64_t cas, uint64_t *cas_out);
 
 /*
  * Unlinks the key. With cas != 0, only if the item's cas matches (else
- * CACHE_EXISTS). Returns CACHE_OK or CACHE_NOT_FOUND.
+ * CACHE_EXISTS). Returns CACHE_OK or CACHE_NOT_FOUND (CACHE_EINVAL for a
+ * bad key length, as every keyed call below).
  */
 cache_status cache_delete(cache_thread *t, const char *key, size_t nkey, uint64_t cas);
 
@@ -197,12 +202,19 @@ cache_status cache_delete(cache_thread *t, const char *key, size_t nkey, uint64_
  * incr (incr=true) or decr the decimal value by delta: incr wraps at 2^64,
  * decr stops at 0. On CACHE_OK *value_out gets the new value and *cas_out
  * (if not NULL) the new cas. Returns CACHE_NOT_FOUND, CACHE_NON_NUMERIC (the
- * value is not a decimal uint64 of at most 20 digits), or CACHE_ENOMEM.
+ * value is not a decimal uint64 of at most 20 digits; spaces around the
+ * digits are accepted), or CACHE_ENOMEM. The new value is stored as its
+ * exact digits (memcached pads a shrinking value with spaces in place);
+ * flags and expiry are kept.
  */
 cache_status cache_delta(cache_thread *t, const char *key, size_t nkey, bool incr,
                          uint64_t delta, uint64_t *value_out, uint64_t *cas_out);
 
-/* Sets a live item's expiry. Returns CACHE_OK or CACHE_NOT_FOUND. */
+/*
+ * Sets a live item's expiry (value, flags and cas unchanged). Returns
+ * CACHE_OK, CACHE_NOT_FOUND, or CACHE_ENOMEM in the rare case the item has
+ * no room for an expiry yet and no memory is left to copy it into one.
+ */
 cache_status cache_touch(cache_thread *t, const char *key, size_t nkey, int64_t exptime);
 
 /*
@@ -270,9 +282,41 @@ typedef struct cache_item_meta {
 /*
  * Walks every live item of every class (or only class_id if non-zero),
  * calling fn for each; fn returns false to stop. Items are not pinned across
- * calls: the key bytes are valid only during the call.
+ * calls: the key bytes are valid only during the call. Items are visited in
+ * memory order (page by page), not LRU order; an item stored or deleted
+ * during the walk may or may not be seen. The item is pinned during fn and
+ * only a shared page lock is held, so fn may call engine operations.
  */
 void cache_walk(cache *c, unsigned class_id,
                 bool (*fn)(void *arg, const cache_item_meta *m), void *arg);
+
+/* ---- slab rebalancing and crawler control ------------------------------- */
+
+typedef enum cache_reassign_status {
+    CACHE_REASSIGN_OK = 0,    /* queued: the mover thread moves one page soon */
+    CACHE_REASSIGN_BUSY,      /* a page move is already queued or running */
+    CACHE_REASSIGN_BADCLASS,  /* no such class id */
+    CACHE_REASSIGN_NOSPARE,   /* the source class has no page */
+    CACHE_REASSIGN_UNSAFE,    /* source and destination are the same */
+    CACHE_REASSIGN_DISABLED   /* slab_reassign is off */
+} cache_reassign_status;
+
+/*
+ * `slabs reassign src dst`: asks the mover thread to move one page from
+ * class src (-1 = whichever class has the most free chunks) to class dst
+ * (1-based ids). Returns at once; the move itself rescues live items of the
+ * page into free chunks of their class or evicts them. Any thread.
+ */
+cache_reassign_status cache_slabs_reassign(cache *c, int src, int dst);
+
+/* `slabs automove 0|1|2`: changes the automove mode (false if > 2). */
+bool cache_slabs_automove(cache *c, unsigned mode);
+
+/*
+ * `lru_crawler crawl`: wakes the crawler for a pass over class_id (0 = all
+ * classes). Returns false if the crawler thread is not running
+ * (lru_crawler=false) or class_id is out of range. Any thread.
+ */
+bool cache_crawl(cache *c, unsigned class_id);
 
 #endif

@@ -1,0 +1,333 @@
+/*
+ * slab/lru.c -- segmented LRU per class, eviction, the maintainer thread.
+ * See lru.h for the picture.
+ */
+#include "slab/lru.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#ifdef CASHEW_DEBUG
+/* Weak check: the lock is held by someone (trylock must fail). */
+#define LRU_ASSERT_HELD(l)                                        \
+    do {                                                          \
+        int lru_rc_ = pthread_mutex_trylock(&(l)->lock);          \
+        if (lru_rc_ == 0)                                         \
+            pthread_mutex_unlock(&(l)->lock);                     \
+        assert(lru_rc_ == EBUSY && "lru: *_locked without lock"); \
+    } while (0)
+#else
+#define LRU_ASSERT_HELD(l) ((void)0)
+#endif
+
+#define LRU_TAIL_TRIES 5 /* tail items looked at per segment when making room */
+
+typedef enum lru_verdict { LRU_SKIPPED, LRU_FREED } lru_verdict;
+
+void lru_setup(lru *l)
+{
+    memset(l, 0, sizeof(*l));
+    pthread_mutex_init(&l->lock, NULL);
+}
+
+void lru_teardown(lru *l)
+{
+    pthread_mutex_destroy(&l->lock);
+}
+
+lru *lru_of(cache *c, const item *it)
+{
+    return &c->lrus[engine_class_of(c, it)];
+}
+
+static void lru_stat(lru *l, enum lru_stat s, uint64_t n)
+{
+    engine_count_shared(&l->stat[s], n);
+}
+
+/* ---- list operations ---------------------------------------------------- */
+
+static void lru_push_head_locked(cache *c, lru *l, item *it, unsigned seg)
+{
+    LRU_ASSERT_HELD(l);
+    hash_ref ref = engine_ref(c, it);
+    it->prev = 0;
+    it->next = l->head[seg];
+    if (it->next != 0)
+        engine_item(c, it->next)->prev = ref;
+    l->head[seg] = ref;
+    if (l->tail[seg] == 0)
+        l->tail[seg] = ref;
+    item_set_segment(it, seg);
+    engine_count(&l->count[seg], 1);
+    engine_count(&l->bytes[seg], item_total(it));
+}
+
+void lru_unlink_locked(cache *c, lru *l, item *it)
+{
+    LRU_ASSERT_HELD(l);
+    unsigned seg = item_segment(it);
+    if (it->prev != 0)
+        engine_item(c, it->prev)->next = it->next;
+    else
+        l->head[seg] = it->next;
+    if (it->next != 0)
+        engine_item(c, it->next)->prev = it->prev;
+    else
+        l->tail[seg] = it->prev;
+    it->prev = it->next = 0;
+    engine_count(&l->count[seg], (uint64_t)-1);
+    engine_count(&l->bytes[seg], (uint64_t)0 - item_total(it));
+}
+
+static void lru_move_locked(cache *c, lru *l, item *it, unsigned seg)
+{
+    lru_unlink_locked(c, l, it);
+    lru_push_head_locked(c, l, it, seg);
+}
+
+static unsigned lru_segment_for(cache *c, const item *it, uint32_t now)
+{
+    uint32_t exp = item_exptime(it);
+    if (c->opts.temporary_ttl > 0 && exp != 0 &&
+        (exp <= now || exp - now < c->opts.temporary_ttl))
+        return LRU_TEMP;
+    return c->opts.lru_maintainer ? LRU_HOT : LRU_COLD;
+}
+
+void lru_link(cache *c, item *it, uint32_t now)
+{
+    lru *l = lru_of(c, it);
+    unsigned seg = lru_segment_for(c, it, now);
+    pthread_mutex_lock(&l->lock);
+    lru_push_head_locked(c, l, it, seg);
+    pthread_mutex_unlock(&l->lock);
+}
+
+static uint64_t lru_age(const item *it, uint32_t now)
+{
+    uint32_t t = atomic_load_explicit(&((item *)it)->atime, memory_order_relaxed);
+    return now > t ? now - t : 0;
+}
+
+static uint64_t lru_tail_age_locked(cache *c, lru *l, unsigned seg, uint32_t now)
+{
+    return l->tail[seg] ? lru_age(engine_item(c, l->tail[seg]), now) : 0;
+}
+
+uint64_t lru_tail_age(cache *c, unsigned id, unsigned seg, uint32_t now)
+{
+    lru *l = &c->lrus[id];
+    pthread_mutex_lock(&l->lock);
+    uint64_t age = lru_tail_age_locked(c, l, seg, now);
+    pthread_mutex_unlock(&l->lock);
+    return age;
+}
+
+/* ---- freeing tail items ------------------------------------------------- */
+
+static void lru_count_eviction(lru *l, const item *it, uint32_t now)
+{
+    uint32_t st = item_state(it);
+    lru_stat(l, LRU_STAT_EVICTED, 1);
+    if (item_exptime(it) != 0)
+        lru_stat(l, LRU_STAT_EVICTED_NONZERO, 1);
+    if (!(st & ITEM_FETCHED))
+        lru_stat(l, LRU_STAT_EVICTED_UNFETCHED, 1);
+    if (st & ITEM_ACTIVE)
+        lru_stat(l, LRU_STAT_EVICTED_ACTIVE, 1);
+    atomic_store_explicit(&l->stat[LRU_STAT_EVICTED_TIME], lru_age(it, now),
+                          memory_order_relaxed);
+}
+
+static void lru_count_reclaim(lru *l, const item *it)
+{
+    lru_stat(l, LRU_STAT_RECLAIMED, 1);
+    if (!(item_state(it) & ITEM_FETCHED))
+        lru_stat(l, LRU_STAT_EXPIRED_UNFETCHED, 1);
+}
+
+/*
+ * Looks at one tail item of segment `seg` (l->lock held): frees it if it is
+ * dead, or (when `evict`) if nobody reads it; an active COLD item moves to
+ * WARM instead of being evicted.
+ */
+static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
+                                            unsigned seg, uint32_t now, bool evict)
+{
+    uint64_t hv = engine_item_hv(it);
+    if (!hash_trylock(c->hash, hv))
+        return LRU_SKIPPED;
+    lru_verdict v = LRU_SKIPPED;
+    if (engine_item_dead(c, it, now) != ENGINE_ALIVE) {
+        lru_count_reclaim(l, it);
+        engine_unlink_locked(c, it, hv, true);
+        v = LRU_FREED;
+    } else if (item_refcount(it) > 1) {
+        lru_stat(l, LRU_STAT_REFLOCKED, 1);
+    } else if (evict && seg == LRU_COLD && (item_state(it) & ITEM_ACTIVE)) {
+        item_clear_bits(it, ITEM_ACTIVE);
+        lru_move_locked(c, l, it, LRU_WARM);
+        lru_stat(l, LRU_STAT_MOVES_TO_WARM, 1);
+    } else if (evict) {
+        lru_count_eviction(l, it, now);
+        engine_unlink_locked(c, it, hv, true);
+        v = LRU_FREED;
+    }
+    hash_unlock(c->hash, hv);
+    return v;
+}
+
+static bool lru_pull_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now, bool evict)
+{
+    hash_ref ref = l->tail[seg];
+    for (unsigned tries = 0; ref != 0 && tries < LRU_TAIL_TRIES; tries++) {
+        item *it = engine_item(c, ref);
+        ref = it->prev;
+        if (lru_try_tail_item_locked(c, l, it, seg, now, evict) == LRU_FREED)
+            return true;
+    }
+    return false;
+}
+
+bool lru_make_room(cache *c, unsigned id, uint32_t now)
+{
+    static const unsigned order[] = {LRU_COLD, LRU_HOT, LRU_WARM, LRU_TEMP};
+    lru *l = &c->lrus[id];
+    bool freed = false;
+    pthread_mutex_lock(&l->lock);
+    for (unsigned i = 0; i < 4 && !freed; i++)
+        freed = lru_pull_tail_locked(c, l, order[i], now, c->opts.evict_to_free);
+    pthread_mutex_unlock(&l->lock);
+    return freed;
+}
+
+/* ---- the maintainer's segment moves -------------------------------------- */
+
+/* Frees the tail item of `seg` if it is dead; true if it did. */
+static bool lru_reclaim_tail_locked(cache *c, lru *l, item *it, uint32_t now)
+{
+    if (engine_item_dead(c, it, now) == ENGINE_ALIVE)
+        return false;
+    uint64_t hv = engine_item_hv(it);
+    if (!hash_trylock(c->hash, hv))
+        return false;
+    bool freed = engine_item_dead(c, it, now) != ENGINE_ALIVE;
+    if (freed) {
+        lru_count_reclaim(l, it);
+        engine_unlink_locked(c, it, hv, true);
+    }
+    hash_unlock(c->hash, hv);
+    return freed;
+}
+
+static bool lru_over_limit_locked(cache *c, lru *l, unsigned seg, item *tail,
+                                  uint32_t now)
+{
+    uint64_t total = atomic_load(&l->bytes[LRU_HOT]) + atomic_load(&l->bytes[LRU_WARM]) +
+                     atomic_load(&l->bytes[LRU_COLD]);
+    unsigned pct = seg == LRU_HOT ? c->opts.hot_lru_pct : c->opts.warm_lru_pct;
+    double factor = seg == LRU_HOT ? c->opts.hot_max_factor : c->opts.warm_max_factor;
+    if (atomic_load(&l->bytes[seg]) > total * pct / 100)
+        return true;
+    if (l->tail[LRU_COLD] == 0)
+        return false;
+    double cold_age = (double)lru_tail_age_locked(c, l, LRU_COLD, now);
+    return (double)lru_age(tail, now) > cold_age * factor;
+}
+
+/* Moves one over-limit HOT/WARM tail item; false when within limits. */
+static bool lru_shed_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now)
+{
+    item *it = engine_item(c, l->tail[seg]);
+    if (lru_reclaim_tail_locked(c, l, it, now))
+        return true;
+    if (!lru_over_limit_locked(c, l, seg, it, now))
+        return false;
+    if (item_state(it) & ITEM_ACTIVE) {
+        item_clear_bits(it, ITEM_ACTIVE);
+        lru_move_locked(c, l, it, LRU_WARM);
+        lru_stat(l, seg == LRU_HOT ? LRU_STAT_MOVES_TO_WARM : LRU_STAT_MOVES_WITHIN, 1);
+    } else {
+        lru_move_locked(c, l, it, LRU_COLD);
+        lru_stat(l, LRU_STAT_MOVES_TO_COLD, 1);
+    }
+    return true;
+}
+
+/* COLD/TEMP tail: reclaim dead items, lift active COLD items to WARM. */
+static bool lru_tend_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now)
+{
+    item *it = engine_item(c, l->tail[seg]);
+    if (lru_reclaim_tail_locked(c, l, it, now))
+        return true;
+    if (seg != LRU_COLD || !(item_state(it) & ITEM_ACTIVE))
+        return false;
+    item_clear_bits(it, ITEM_ACTIVE);
+    lru_move_locked(c, l, it, LRU_WARM);
+    lru_stat(l, LRU_STAT_MOVES_TO_WARM, 1);
+    return true;
+}
+
+unsigned lru_juggle(cache *c, unsigned id, uint32_t now, unsigned budget)
+{
+    lru *l = &c->lrus[id];
+    unsigned done = 0;
+    pthread_mutex_lock(&l->lock);
+    for (unsigned seg = LRU_HOT; seg < LRU_SEGS; seg++) {
+        unsigned left = budget;
+        while (left-- > 0 && l->tail[seg] != 0) {
+            bool acted = seg <= LRU_WARM ? lru_shed_tail_locked(c, l, seg, now)
+                                         : lru_tend_tail_locked(c, l, seg, now);
+            if (!acted)
+                break;
+            done++;
+        }
+    }
+    lru_stat(l, LRU_STAT_JUGGLES, 1);
+    pthread_mutex_unlock(&l->lock);
+    return done;
+}
+
+/* ---- the maintainer thread ---------------------------------------------- */
+
+#define LRU_SLEEP_MIN_US 1000
+#define LRU_SLEEP_MAX_US 100000
+#define LRU_BUDGET 500
+
+static bool lru_class_empty(cache *c, unsigned id)
+{
+    lru *l = &c->lrus[id];
+    for (unsigned seg = 0; seg < LRU_SEGS; seg++)
+        if (atomic_load_explicit(&l->count[seg], memory_order_relaxed) != 0)
+            return false;
+    return true;
+}
+
+static void *lru_maintainer_main(void *arg)
+{
+    cache *c = arg;
+    uint64_t sleep_us = LRU_SLEEP_MIN_US;
+    while (!engine_bg_sleep(c, &c->maintainer, sleep_us)) {
+        uint32_t now = engine_now(c, NULL);
+        unsigned done = 0;
+        for (unsigned id = 1; id <= c->arena->nclasses; id++)
+            if (!lru_class_empty(c, id))
+                done += lru_juggle(c, id, now, LRU_BUDGET);
+        sleep_us = done > 0 ? LRU_SLEEP_MIN_US
+                            : (sleep_us * 2 > LRU_SLEEP_MAX_US ? LRU_SLEEP_MAX_US : sleep_us * 2);
+    }
+    return NULL;
+}
+
+void lru_maintainer_start(cache *c)
+{
+    if (c->opts.lru_maintainer)
+        engine_bg_start(c, &c->maintainer, lru_maintainer_main);
+}
+
+void lru_maintainer_stop(cache *c)
+{
+    engine_bg_stop(c, &c->maintainer);
+}
