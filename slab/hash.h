@@ -24,7 +24,7 @@
  * A thread holds at most one stripe lock at a time, except the expander,
  * which holds exactly one while it moves one old bucket.
  *
- * Growth. When the item count passes 1.5 x buckets, hash_wants_growth
+ * Growth. When the item count passes 2 x buckets, hash_wants_growth
  * turns true (check it after hash_insert_locked) and the owner calls
  * hash_expand_step from a background thread until it returns false. Each
  * step moves one old bucket under that bucket's stripe lock, so no worker
@@ -117,7 +117,7 @@ bool hash_remove_locked(hash_table *h, uint64_t hv, hash_ref ref);
 void hash_replace_locked(hash_table *h, uint64_t hv, hash_ref old_ref, hash_ref new_ref);
 
 /*
- * True when the table holds more than 1.5 items per bucket, is not already
+ * True when the table holds more than 2 items per bucket, is not already
  * expanding and is below 2^32 buckets. Any thread, no lock: a hint for the
  * engine to wake its expander (e.g. after hash_insert_locked).
  */

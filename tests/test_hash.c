@@ -332,7 +332,7 @@ static unsigned count_matching(hash_table *h, const hash_ref *refs, unsigned n)
 
 static void test_growth_single_thread(void)
 {
-    enum { N = 2000 };
+    enum { N = 2500 };
     fake_arena a;
     hash_item_ops ops;
     fake_arena_init(&a, 2 * N, &ops);
@@ -342,7 +342,7 @@ static void test_growth_single_thread(void)
     for (unsigned i = 0; i < N; i++) {
         key_name(k, sizeof(k), i);
         refs[i] = insert_key(h, &a, k);
-        CHECK(hash_wants_growth(h) == (i + 1 > 1536));
+        CHECK(hash_wants_growth(h) == (i + 1 > 2048));
     }
     CHECK(hash_expand_step(h)); /* starts growth */
     hash_stats st;
@@ -448,9 +448,9 @@ static void test_lock_contract(void)
 
 enum {
     CG_WORKERS = 8,
-    CG_KEYS = 70000,           /* about 89% present at steady state */
+    CG_KEYS = 94000,           /* about 89% present at steady state */
     CG_MIN_OPS = 20000,        /* per worker, before it may stop */
-    CG_ARENA = 400000,         /* items: live ones + each worker's free list */
+    CG_ARENA = 500000,         /* items: live ones + each worker's free list */
     CG_FREE_MAX = 1 << 17,     /* a worker's free list (beyond: not reused) */
     CG_TIME_LIMIT_S = 40,      /* a bound, never a hang */
     CG_TARGET_POWER = 16
