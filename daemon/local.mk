@@ -3,7 +3,12 @@
 # options.c, options.h, main.c and the man page are listed in daemon/options.mk.
 DAEMON_SRC = daemon/server.h
 include daemon/options.mk
-DAEMON_SRC +=
+DAEMON_SRC += daemon/server.c daemon/server_ctx.h \
+              daemon/worker.c daemon/worker.h \
+              daemon/conn.c daemon/conn.h \
+              daemon/process.c daemon/process_stats.c daemon/process.h \
+              daemon/stats.c daemon/stats.h \
+              daemon/udp.c daemon/udp.h
 
 DAEMON_LIBS = $(LIBEVENT_LIBS)
 bin_PROGRAMS += cashew cashew-debug

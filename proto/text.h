@@ -141,6 +141,7 @@ typedef enum text_reply {
     TEXT_REPLY_SE_OOM_STORING,     /* SERVER_ERROR out of memory storing object */
     TEXT_REPLY_SE_OOM,             /* SERVER_ERROR out of memory */
     TEXT_REPLY_SHUTDOWN_DISABLED,  /* ERROR: shutdown not enabled */
+    TEXT_REPLY_TOO_MANY_CONNS,     /* ERROR Too many open connections (then close) */
     TEXT_REPLY__FIXED,             /* marker: number of fixed replies */
     /* Variable replies (reported by text_parse_reply only): */
     TEXT_REPLY_VALUE,              /* VALUE <key> <flags> <bytes>[ <cas>] + data block */

@@ -40,6 +40,7 @@ static const text_reply_text text_replies[TEXT_REPLY__FIXED] = {
     [TEXT_REPLY_SE_OOM_STORING] = TEXT_REPLY_LINE("SERVER_ERROR out of memory storing object"),
     [TEXT_REPLY_SE_OOM] = TEXT_REPLY_LINE("SERVER_ERROR out of memory"),
     [TEXT_REPLY_SHUTDOWN_DISABLED] = TEXT_REPLY_LINE("ERROR: shutdown not enabled"),
+    [TEXT_REPLY_TOO_MANY_CONNS] = TEXT_REPLY_LINE("ERROR Too many open connections"),
 };
 
 const char *text_reply_str(text_reply r)

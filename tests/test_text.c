@@ -770,6 +770,7 @@ static void test_compose_replies(void)
         [TEXT_REPLY_SE_OOM_STORING] = "SERVER_ERROR out of memory storing object\r\n",
         [TEXT_REPLY_SE_OOM] = "SERVER_ERROR out of memory\r\n",
         [TEXT_REPLY_SHUTDOWN_DISABLED] = "ERROR: shutdown not enabled\r\n",
+        [TEXT_REPLY_TOO_MANY_CONNS] = "ERROR Too many open connections\r\n",
     };
     CHECK(sizeof(fixed) / sizeof(fixed[0]) == TEXT_REPLY__FIXED);
     for (int r = TEXT_REPLY_NONE + 1; r < TEXT_REPLY__FIXED; r++) {

@@ -1,0 +1,617 @@
+/*
+ * daemon/conn.c -- connection I/O: reading into the read buffer, stepping
+ * through command lines and data blocks, gathering replies into sendmsg,
+ * flow control and closing. Commands themselves run in process.c.
+ */
+#include "daemon/conn.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "daemon/process.h"
+#include "daemon/worker.h"
+
+#define CONN_IOV_MAX 512       /* iovecs per sendmsg */
+#define CONN_BULK_READS 16     /* reads per event while a data block streams in */
+#define CONN_TBUF_KEEP (64u * 1024) /* a drained tbuf above this shrinks back */
+
+static void conn_on_event(evutil_socket_t fd, short what, void *arg);
+
+static unsigned conn_verbose(const conn *c)
+{
+    return atomic_load_explicit(&worker_server(c->w)->verbose, memory_order_relaxed);
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static conn *conn_alloc(worker *w, int fd, conn_kind kind, size_t rsize)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->fd = fd;
+    c->kind = kind;
+    c->w = w;
+    c->rsize = rsize;
+    c->rbuf = rsize > 0 ? malloc(rsize) : NULL;
+    c->tsize = CONN_TBUF_INIT;
+    c->tbuf = malloc(c->tsize);
+    if ((rsize > 0 && c->rbuf == NULL) || c->tbuf == NULL) {
+        free(c->rbuf);
+        free(c->tbuf);
+        free(c);
+        return NULL;
+    }
+    c->last_active = server_real_now();
+    atomic_fetch_add(&worker_server(w)->conns.structures, 1);
+    return c;
+}
+
+/* Gives the read buffer back to the worker's pool (or frees a grown one). */
+static void conn_rbuf_release(conn *c)
+{
+    if (c->rbuf == NULL || c->kind == CONN_UDP)
+        return;
+    if (c->rsize == CONN_RBUF_INIT)
+        worker_rbuf_put(c->w, c->rbuf);
+    else
+        free(c->rbuf);
+    c->rbuf = NULL;
+    c->rsize = c->rstart = c->rend = 0;
+}
+
+static void conn_free(conn *c)
+{
+    atomic_fetch_sub(&worker_server(c->w)->conns.structures, 1);
+    conn_rbuf_release(c);
+    free(c->rbuf);
+    free(c->tbuf);
+    free(c->segs);
+    free(c);
+}
+
+conn *conn_create(worker *w, int fd, conn_kind kind)
+{
+    conn *c = conn_alloc(w, fd, kind, 0);
+    if (c == NULL) {
+        close(fd);
+        return NULL;
+    }
+    c->ev_flags = EV_READ | EV_PERSIST;
+    c->ev = event_new(worker_base(w), fd, c->ev_flags, conn_on_event, c);
+    if (c->ev == NULL || event_add(c->ev, NULL) != 0) {
+        if (c->ev != NULL)
+            event_free(c->ev);
+        close(fd);
+        conn_free(c);
+        return NULL;
+    }
+    worker_conn_link(w, c);
+    return c;
+}
+
+conn *conn_create_udp(worker *w, int fd)
+{
+    return conn_alloc(w, fd, CONN_UDP, 65536 + 8);
+}
+
+static void conn_drop_store(conn *c)
+{
+    if (c->store.item != NULL)
+        cache_release(worker_cache(c->w), c->store.item);
+    c->store.item = NULL;
+}
+
+void conn_reset_input(conn *c)
+{
+    conn_drop_store(c);
+    memset(&c->req, 0, sizeof c->req);
+    c->swallow = 0;
+    c->state = CONN_READ_CMD;
+    c->rstart = c->rend = 0;
+}
+
+void conn_out_reset(conn *c)
+{
+    cache_thread *ct = worker_cache(c->w);
+    for (size_t i = c->seg_head; i < c->nsegs; i++)
+        if (c->segs[i].item != NULL)
+            cache_release(ct, c->segs[i].item);
+    c->nsegs = c->seg_head = c->head_off = 0;
+    c->tlen = 0;
+    c->out_pending = 0;
+}
+
+void conn_destroy(conn *c)
+{
+    if (c->ev != NULL)
+        event_free(c->ev);
+    conn_out_reset(c);
+    conn_drop_store(c);
+    if (c->kind != CONN_UDP) {
+        if (conn_verbose(c) > 1)
+            fprintf(stderr, "<%d connection closed.\n", c->fd);
+        close(c->fd);
+        worker_conn_unlink(c->w, c);
+        atomic_fetch_sub(&worker_server(c->w)->conns.curr, 1);
+    }
+    conn_free(c);
+}
+
+/* ---- reply queue --------------------------------------------------------- */
+
+char *conn_out_space(conn *c, size_t need)
+{
+    if (c->tsize - c->tlen >= need)
+        return c->tbuf + c->tlen;
+    size_t size = c->tsize;
+    while (size - c->tlen < need)
+        size *= 2;
+    char *grown = realloc(c->tbuf, size);
+    if (grown == NULL)
+        return NULL;
+    c->tbuf = grown;
+    c->tsize = size;
+    return c->tbuf + c->tlen;
+}
+
+static bool conn_segs_reserve(conn *c)
+{
+    if (c->nsegs < c->segs_cap)
+        return true;
+    size_t cap = c->segs_cap ? c->segs_cap * 2 : 16;
+    conn_seg *grown = realloc(c->segs, cap * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    c->segs = grown;
+    c->segs_cap = cap;
+    return true;
+}
+
+void conn_out_commit(conn *c, size_t n)
+{
+    if (n == 0)
+        return;
+    conn_seg *last = c->nsegs > c->seg_head ? &c->segs[c->nsegs - 1] : NULL;
+    if (last != NULL && last->ptr == NULL && last->item == NULL &&
+        last->off + last->len == c->tlen) {
+        last->len += n;
+    } else {
+        if (!conn_segs_reserve(c)) {
+            c->close_after = true; /* out of memory: give up on this client */
+            return;
+        }
+        c->segs[c->nsegs++] = (conn_seg){NULL, c->tlen, n, NULL};
+    }
+    c->tlen += n;
+    c->out_pending += n;
+}
+
+bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release)
+{
+    if (!conn_segs_reserve(c)) {
+        if (release != NULL)
+            cache_release(worker_cache(c->w), release);
+        c->close_after = true;
+        return false;
+    }
+    c->segs[c->nsegs++] = (conn_seg){ptr, 0, len, release};
+    c->out_pending += len;
+    return true;
+}
+
+/* After everything was written: reuse the buffers from the start. */
+static void conn_out_rewind(conn *c)
+{
+    c->nsegs = c->seg_head = c->head_off = 0;
+    c->tlen = 0;
+    if (c->tsize > CONN_TBUF_KEEP) {
+        char *small = realloc(c->tbuf, CONN_TBUF_INIT);
+        if (small != NULL) {
+            c->tbuf = small;
+            c->tsize = CONN_TBUF_INIT;
+        }
+    }
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+typedef enum conn_io {
+    CONN_IO_DONE,  /* nothing left to write / progress made */
+    CONN_IO_AGAIN, /* the socket is full (or empty, for reads) */
+    CONN_IO_ERROR  /* the connection is broken: close it */
+} conn_io;
+
+static int conn_fill_iov(conn *c, struct iovec *iov)
+{
+    int n = 0;
+    for (size_t i = c->seg_head; i < c->nsegs && n < CONN_IOV_MAX; i++, n++) {
+        const conn_seg *s = &c->segs[i];
+        const char *base = s->ptr != NULL ? s->ptr : c->tbuf + s->off;
+        size_t skip = i == c->seg_head ? c->head_off : 0;
+        iov[n].iov_base = (void *)(base + skip);
+        iov[n].iov_len = s->len - skip;
+    }
+    return n;
+}
+
+/* Marks `written` bytes as sent, releasing items whose bytes all left. */
+static void conn_advance(conn *c, size_t written)
+{
+    cache_thread *ct = worker_cache(c->w);
+    c->out_pending -= written;
+    while (written > 0 || (c->seg_head < c->nsegs &&
+                           c->segs[c->seg_head].len == c->head_off)) {
+        conn_seg *s = &c->segs[c->seg_head];
+        size_t left = s->len - c->head_off;
+        size_t step = written < left ? written : left;
+        c->head_off += step;
+        written -= step;
+        if (c->head_off < s->len)
+            break;
+        if (s->item != NULL)
+            cache_release(ct, s->item);
+        s->item = NULL;
+        c->seg_head++;
+        c->head_off = 0;
+        if (c->seg_head == c->nsegs)
+            break;
+    }
+    if (c->seg_head == c->nsegs)
+        conn_out_rewind(c);
+}
+
+static conn_io conn_flush(conn *c)
+{
+    struct iovec iov[CONN_IOV_MAX];
+    while (c->seg_head < c->nsegs) {
+        struct msghdr msg = {0};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = (size_t)conn_fill_iov(c, iov);
+        ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return CONN_IO_AGAIN;
+            return CONN_IO_ERROR;
+        }
+        stats_bump(&worker_stats(c->w)->bytes_written, (uint64_t)n);
+        conn_advance(c, (size_t)n);
+    }
+    return CONN_IO_DONE;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+/* Makes room at rbuf's end: takes a pooled buffer, compacts, or grows it. */
+static bool conn_rbuf_prepare(conn *c)
+{
+    if (c->rstart == c->rend && c->rsize > CONN_RBUF_INIT)
+        conn_rbuf_release(c); /* shrink back after a huge line */
+    if (c->rbuf == NULL) {
+        c->rbuf = worker_rbuf_get(c->w);
+        if (c->rbuf == NULL)
+            return false;
+        c->rsize = CONN_RBUF_INIT;
+        c->rstart = c->rend = 0;
+    }
+    if (c->rstart == c->rend)
+        c->rstart = c->rend = 0;
+    if (c->rend < c->rsize)
+        return true;
+    if (c->rstart > 0) {
+        memmove(c->rbuf, c->rbuf + c->rstart, c->rend - c->rstart);
+        c->rend -= c->rstart;
+        c->rstart = 0;
+        return true;
+    }
+    char *grown = realloc(c->rbuf, c->rsize * 2);
+    if (grown == NULL)
+        return false;
+    c->rbuf = grown;
+    c->rsize *= 2;
+    return true;
+}
+
+static conn_io conn_read(conn *c)
+{
+    if (!conn_rbuf_prepare(c))
+        return CONN_IO_ERROR;
+    for (;;) {
+        ssize_t n = read(c->fd, c->rbuf + c->rend, c->rsize - c->rend);
+        if (n > 0) {
+            c->rend += (size_t)n;
+            c->last_active = server_real_now();
+            stats_bump(&worker_stats(c->w)->bytes_read, (uint64_t)n);
+            return CONN_IO_DONE;
+        }
+        if (n == 0) {
+            c->eof = true;
+            return CONN_IO_DONE;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return CONN_IO_AGAIN;
+        return CONN_IO_ERROR;
+    }
+}
+
+/* ---- stepping through the input ------------------------------------------ */
+
+typedef enum conn_step_result {
+    CONN_STEP_RAN,       /* consumed input (a command may have completed) */
+    CONN_STEP_NEED_MORE, /* nothing complete in rbuf */
+    CONN_STEP_STOP       /* close requested */
+} conn_step_result;
+
+static void conn_begin_value(conn *c, const text_request *req)
+{
+    cache_item *it = process_store_begin(c, req);
+    if (it == NULL) {
+        c->swallow = req->nbytes + 2;
+        c->state = CONN_SWALLOW;
+        return;
+    }
+    c->store = (conn_store){it, req->cmd, req->cas, req->noreply,
+                            (size_t)req->nbytes, 0, {0, 0}, 0};
+    c->state = CONN_READ_VALUE;
+}
+
+/* -vv: echoes a command line (without its terminator) on stderr. */
+static void conn_print_line(const conn *c, const char *line, size_t len)
+{
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    if (len > 200)
+        len = 200;
+    fprintf(stderr, "<%d %.*s\n", c->fd, (int)len, line);
+}
+
+/* -vv: echoes the first line of the replies composed since `mark`. */
+static void conn_echo_reply(const conn *c, size_t mark)
+{
+    if (conn_verbose(c) < 2 || c->tlen <= mark)
+        return;
+    const char *p = c->tbuf + mark;
+    const char *nl = memchr(p, '\n', c->tlen - mark);
+    size_t len = nl != NULL ? (size_t)(nl - p) + 1 : c->tlen - mark;
+    while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+        len--;
+    fprintf(stderr, ">%d %.*s\n", c->fd, (int)(len > 200 ? 200 : len), p);
+}
+
+static conn_step_result conn_step_command(conn *c)
+{
+    size_t mark = c->tlen;
+    const char *line = c->rbuf + c->rstart;
+    text_status st = text_parse(line, c->rend - c->rstart, &c->req);
+    if (st == TEXT_EAGAIN)
+        return CONN_STEP_NEED_MORE;
+    if (st == TEXT_TOO_LONG) {
+        if (conn_verbose(c) > 0)
+            fprintf(stderr, "<%d line too long, closing\n", c->fd);
+        c->close_after = true;
+        return CONN_STEP_STOP;
+    }
+    if (conn_verbose(c) > 1)
+        conn_print_line(c, line, c->req.line_len);
+    c->reqs_this_event++;
+    if (st != TEXT_OK) {
+        c->rstart += c->req.line_len;
+        process_parse_error(c, &c->req);
+        conn_echo_reply(c, mark);
+        c->swallow = c->req.swallow;
+        c->state = c->swallow > 0 ? CONN_SWALLOW : CONN_READ_CMD;
+        return CONN_STEP_RAN;
+    }
+    /* Views in c->req point into rbuf: run the command before any compaction. */
+    if (text_cmd_has_data(c->req.cmd)) {
+        conn_begin_value(c, &c->req);
+    } else {
+        process_command(c, &c->req);
+        c->swallow = c->req.swallow; /* a stubbed command's data block */
+        if (c->swallow > 0)
+            c->state = CONN_SWALLOW;
+    }
+    conn_echo_reply(c, mark);
+    c->rstart += c->req.line_len;
+    return c->close_after ? CONN_STEP_STOP : CONN_STEP_RAN;
+}
+
+static conn_step_result conn_step_value(conn *c)
+{
+    conn_store *s = &c->store;
+    size_t avail = c->rend - c->rstart;
+    if (avail == 0)
+        return CONN_STEP_NEED_MORE;
+    size_t take = s->nbytes - s->done;
+    take = take < avail ? take : avail;
+    if (take > 0) {
+        cache_item_write(s->item, s->done, c->rbuf + c->rstart, take);
+        s->done += take;
+        c->rstart += take;
+        avail -= take;
+    }
+    while (s->done == s->nbytes && s->ntail < 2 && avail > 0) {
+        s->tail[s->ntail++] = c->rbuf[c->rstart++];
+        avail--;
+    }
+    if (s->ntail < 2)
+        return avail == 0 ? CONN_STEP_NEED_MORE : CONN_STEP_RAN;
+    cache_item *it = s->item;
+    size_t mark = c->tlen;
+    s->item = NULL;
+    c->state = CONN_READ_CMD;
+    process_store_finish(c, s, it, text_data_block_ok(s->tail, 0));
+    conn_echo_reply(c, mark);
+    return CONN_STEP_RAN;
+}
+
+static conn_step_result conn_step_swallow(conn *c)
+{
+    size_t avail = c->rend - c->rstart;
+    if (avail == 0)
+        return CONN_STEP_NEED_MORE;
+    size_t take = c->swallow < avail ? (size_t)c->swallow : avail;
+    c->rstart += take;
+    c->swallow -= take;
+    if (c->swallow == 0)
+        c->state = CONN_READ_CMD;
+    return CONN_STEP_RAN;
+}
+
+static conn_step_result conn_step(conn *c)
+{
+    if (c->rbuf == NULL)
+        return c->state == CONN_CLOSING ? CONN_STEP_STOP : CONN_STEP_NEED_MORE;
+    switch (c->state) {
+    case CONN_READ_CMD:
+        return conn_step_command(c);
+    case CONN_READ_VALUE:
+        return conn_step_value(c);
+    case CONN_SWALLOW:
+        return conn_step_swallow(c);
+    case CONN_CLOSING:
+        break;
+    }
+    return CONN_STEP_STOP;
+}
+
+unsigned conn_drive(conn *c, bool ignore_cap)
+{
+    unsigned cap = worker_server(c->w)->opts->reqs_per_event;
+    unsigned before = c->reqs_this_event;
+    c->yielded = false;
+    while (!c->close_after && c->out_pending <= CONN_OUT_HIGH) {
+        if (!ignore_cap && cap > 0 && c->reqs_this_event >= cap &&
+            c->state == CONN_READ_CMD) {
+            if (c->rstart < c->rend) {
+                c->yielded = true;
+                stats_bump(&worker_stats(c->w)->conn_yields, 1);
+            }
+            break;
+        }
+        if (conn_step(c) != CONN_STEP_RAN)
+            break;
+    }
+    /* Stopped by backpressure with input left: resume once replies drain. */
+    c->blocked = !c->close_after && c->out_pending > CONN_OUT_HIGH &&
+                 c->rstart < c->rend;
+    return c->reqs_this_event - before;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static bool conn_wants_read(const conn *c)
+{
+    return !c->eof && !c->close_after && c->state != CONN_CLOSING &&
+           !worker_stopping(c->w) && c->out_pending <= CONN_OUT_HIGH;
+}
+
+/* True if buffered requests can run now (yield, or backpressure lifted). */
+static bool conn_has_runnable_input(const conn *c)
+{
+    return c->yielded || (c->blocked && c->out_pending <= CONN_OUT_HIGH);
+}
+
+/*
+ * Re-registers the event for what the conn waits for now. Runnable input
+ * also asks for EV_WRITE: a socket with room fires at once, on the next
+ * loop turn, after the other connections had theirs. False: close it.
+ */
+static bool conn_update_events(conn *c)
+{
+    short flags = EV_PERSIST;
+    if (conn_wants_read(c))
+        flags |= EV_READ;
+    if (c->out_pending > 0 || conn_has_runnable_input(c))
+        flags |= EV_WRITE;
+    if ((flags & (EV_READ | EV_WRITE)) == 0)
+        return false; /* nothing to wait for: done with this client */
+    if (flags != c->ev_flags) {
+        event_del(c->ev);
+        event_assign(c->ev, worker_base(c->w), c->fd, flags, conn_on_event, c);
+        if (event_add(c->ev, NULL) != 0)
+            return false;
+        c->ev_flags = flags;
+    }
+    return true;
+}
+
+/* Reads (several times while a data block streams in) and runs requests. */
+static conn_io conn_on_readable(conn *c)
+{
+    for (unsigned i = 0; i < CONN_BULK_READS; i++) {
+        conn_io io = conn_read(c);
+        if (io == CONN_IO_ERROR)
+            return io;
+        conn_drive(c, c->eof);
+        if (io == CONN_IO_AGAIN || c->eof || c->yielded || c->close_after ||
+            c->state == CONN_READ_CMD || c->out_pending > CONN_OUT_HIGH)
+            break;
+    }
+    return CONN_IO_DONE;
+}
+
+static void conn_on_event(evutil_socket_t fd, short what, void *arg)
+{
+    conn *c = arg;
+    (void)fd;
+    c->reqs_this_event = 0;
+    if (c->out_pending > 0 && conn_flush(c) == CONN_IO_ERROR) {
+        conn_destroy(c);
+        return;
+    }
+    if (c->out_pending <= CONN_OUT_HIGH) {
+        /* Requests left in rbuf (yield, or backpressure just lifted). */
+        conn_drive(c, c->eof || worker_stopping(c->w));
+    }
+    if ((what & EV_READ) && !c->yielded && conn_wants_read(c) &&
+        conn_on_readable(c) == CONN_IO_ERROR) {
+        conn_destroy(c);
+        return;
+    }
+    if (c->out_pending > 0 && conn_flush(c) == CONN_IO_ERROR) {
+        conn_destroy(c);
+        return;
+    }
+    if (!conn_update_events(c)) {
+        conn_destroy(c);
+        return;
+    }
+    if (c->rstart == c->rend)
+        conn_rbuf_release(c); /* idle: keep no read buffer */
+}
+
+void conn_stop(conn *c)
+{
+    if (c->state == CONN_READ_VALUE || c->state == CONN_SWALLOW)
+        c->close_after = true; /* a half-received value is not in flight */
+    conn_drive(c, true);
+    if (c->out_pending > 0 && conn_flush(c) == CONN_IO_ERROR) {
+        conn_destroy(c);
+        return;
+    }
+    if (!conn_update_events(c))
+        conn_destroy(c);
+}
+
+void conn_check_idle(conn *c, int64_t now, unsigned timeout)
+{
+    if (c->kind == CONN_UDP || c->out_pending > 0 || c->state == CONN_CLOSING)
+        return;
+    if (now - c->last_active <= (int64_t)timeout)
+        return;
+    if (conn_verbose(c) > 0)
+        fprintf(stderr, "<%d idle timeout, closing\n", c->fd);
+    conn_destroy(c);
+}

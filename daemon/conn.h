@@ -1,0 +1,169 @@
+/*
+ * daemon/conn.h -- one client connection: its read buffer, its request
+ * state, and its queue of replies. Internal to daemon/.
+ *
+ * A conn belongs to one worker thread for its whole life (see worker.h);
+ * nothing here locks. Bytes flow like this:
+ *
+ *   socket -> rbuf[rstart..rend) -> text_parse (proto/) -> process.c
+ *        -> reply segments (text in tbuf, or value bytes in item memory)
+ *        -> sendmsg(iovec[]) -> socket; items released once their bytes left.
+ *
+ * Read buffer: a conn holds one only while it has unparsed input; it is
+ * taken from (and given back to) its worker's pool of CONN_RBUF_INIT-byte
+ * buffers, so idle connections cost none. It doubles while an incomplete
+ * command line fills it (a huge multiget, bounded by proto's line limits)
+ * and is dropped, i.e. shrinks back, once it is empty. Data blocks of
+ * storage commands never make it grow: they are copied into the new item
+ * as they arrive (or discarded, for a rejected value).
+ *
+ * Reply queue: an array of segments. A text segment is (offset, length) in
+ * tbuf, a growable buffer that replies are composed into; an external
+ * segment points at bytes that outlive the conn call: value spans of an
+ * item (the segment holds the item's reference until written) or static
+ * text. Writes are gathered, partial writes resume where they stopped.
+ *
+ * Flow control: -R caps the commands run per event (then the conn yields
+ * and is re-activated behind the others); while more than CONN_OUT_HIGH
+ * bytes of replies are unsent, the conn neither parses nor reads
+ * (backpressure) until the queue drains.
+ */
+#ifndef CASHEW_DAEMON_CONN_H
+#define CASHEW_DAEMON_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proto/text.h"
+#include "slab/cache.h"
+
+struct worker;
+struct event;
+
+#define CONN_RBUF_INIT (16u * 1024)
+#define CONN_TBUF_INIT (4u * 1024)
+#define CONN_OUT_HIGH (1u << 20)
+
+typedef enum conn_kind {
+    CONN_TCP,
+    CONN_UNIX,
+    CONN_UDP
+} conn_kind;
+
+typedef enum conn_state {
+    CONN_READ_CMD,   /* waiting for / running command lines */
+    CONN_READ_VALUE, /* copying a data block into store.item */
+    CONN_SWALLOW,    /* discarding `swallow` bytes of a rejected data block */
+    CONN_CLOSING     /* write what is queued, then close; read nothing */
+} conn_state;
+
+typedef struct conn_seg {
+    const char *ptr;  /* external bytes, or NULL: tbuf + off */
+    size_t off;
+    size_t len;
+    cache_item *item; /* reference dropped once this segment is written */
+} conn_seg;
+
+/* A storage command whose data block is arriving. */
+typedef struct conn_store {
+    cache_item *item; /* allocated, unlinked, referenced */
+    text_cmd cmd;
+    uint64_t cas;
+    bool noreply;
+    size_t nbytes;    /* value length */
+    size_t done;      /* value bytes copied so far */
+    char tail[2];     /* the block's terminator, checked with proto */
+    size_t ntail;
+} conn_store;
+
+typedef struct conn {
+    int fd;
+    conn_kind kind;
+    conn_state state;
+    struct worker *w;
+    struct event *ev;
+    short ev_flags;           /* what ev is registered for now */
+    struct conn *prev, *next; /* worker's list */
+
+    bool eof;                 /* the peer closed its side */
+    bool close_after;         /* quit/shutdown/fatal: close once written */
+    bool yielded;             /* -R reached with requests left */
+    bool blocked;             /* backpressure stopped requests left in rbuf */
+    unsigned reqs_this_event;
+    int64_t last_active;      /* real seconds, for idle_timeout */
+
+    char *rbuf;
+    size_t rsize, rstart, rend;
+    text_request req;
+    conn_store store;
+    uint64_t swallow;
+
+    char *tbuf;
+    size_t tsize, tlen;
+    conn_seg *segs;
+    size_t nsegs, segs_cap, seg_head, head_off;
+    uint64_t out_pending;     /* unsent reply bytes */
+
+    /* UDP: the datagram being answered. */
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    uint16_t udp_request_id;
+} conn;
+
+/*
+ * Creates a conn on the calling worker for a non-blocking socket it now
+ * owns, registers its read event and links it into the worker. kind is
+ * CONN_TCP or CONN_UNIX. Returns NULL (fd closed) on allocation failure.
+ */
+conn *conn_create(struct worker *w, int fd, conn_kind kind);
+
+/*
+ * Creates the worker's conn for a shared UDP socket (fd is not owned and
+ * not closed by conn_destroy); udp.c drives it. NULL on failure.
+ */
+conn *conn_create_udp(struct worker *w, int fd);
+
+/* Releases everything the conn holds and frees it (closing its fd unless UDP). */
+void conn_destroy(conn *c);
+
+/*
+ * Runs buffered requests until none is complete, the -R cap (unless
+ * ignore_cap), backpressure or a close request stops it. Returns the number
+ * of commands run.
+ */
+unsigned conn_drive(conn *c, bool ignore_cap);
+
+/*
+ * Forgets any partly received request: drops a half-filled item, a pending
+ * swallow and the parser state (UDP: a datagram ended mid-request).
+ */
+void conn_reset_input(conn *c);
+
+/* Worker shutdown: run what is buffered, write it, then close (async). */
+void conn_stop(conn *c);
+
+/* Idle scan (worker timer): closes the conn if idle longer than timeout s. */
+void conn_check_idle(conn *c, int64_t now, unsigned timeout);
+
+/* ---- reply queue (process.c, udp.c) ------------------------------------ */
+
+/*
+ * Returns room for at least `need` bytes at the end of tbuf (NULL if memory
+ * is exhausted); after composing n bytes there, call conn_out_commit(c, n).
+ */
+char *conn_out_space(conn *c, size_t need);
+void conn_out_commit(conn *c, size_t n);
+
+/*
+ * Queues external bytes; `release` (may be NULL) is cache_release'd once
+ * they are written or the conn goes away. Returns false if out of memory
+ * (then `release` has already been released).
+ */
+bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release);
+
+/* Drops every queued reply, releasing item references (UDP after sending). */
+void conn_out_reset(conn *c);
+
+#endif

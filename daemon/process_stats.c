@@ -1,0 +1,246 @@
+/*
+ * daemon/process_stats.c -- the `stats` command family. Lines are composed
+ * by proto/ (text_compose_stat_*); the numbers come from stats.c (worker
+ * and connection counters), the engine (cache_stats_read,
+ * cache_stats_classes) and options.c (settings).
+ */
+#include "config.h"
+
+#include "daemon/process.h"
+
+#include <string.h>
+
+#include "daemon/server_ctx.h"
+#include "daemon/stats.h"
+#include "daemon/worker.h"
+
+#define PROCESS_STATS_ROOM 256 /* fixed part of a STAT line */
+
+/* ---- composing one line ------------------------------------------------------ */
+
+static void process_stats_u64(void *arg, const char *name, uint64_t value)
+{
+    conn *c = arg;
+    size_t cap = strlen(name) + PROCESS_STATS_ROOM;
+    char *p = conn_out_space(c, cap);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_stat_u64(p, cap, name, value));
+}
+
+static void process_stats_i64(void *arg, const char *name, int64_t value)
+{
+    conn *c = arg;
+    size_t cap = strlen(name) + PROCESS_STATS_ROOM;
+    char *p = conn_out_space(c, cap);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_stat_i64(p, cap, name, value));
+}
+
+static void process_stats_str(void *arg, const char *name, const char *value)
+{
+    conn *c = arg;
+    if (value == NULL)
+        value = "NULL";
+    size_t cap = strlen(name) + strlen(value) + PROCESS_STATS_ROOM;
+    char *p = conn_out_space(c, cap);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_stat_str(p, cap, name, value));
+}
+
+static void process_stats_timeval(void *arg, const char *name, int64_t sec,
+                                  int64_t usec)
+{
+    conn *c = arg;
+    size_t cap = strlen(name) + PROCESS_STATS_ROOM;
+    char *p = conn_out_space(c, cap);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_stat_timeval(p, cap, name, sec, usec));
+}
+
+/* "STAT <prefix>:<id>:<name> <value>" (prefix NULL: "STAT <id>:<name> ..."). */
+static void process_stats_class(conn *c, const char *prefix, unsigned id,
+                                const char *name, uint64_t value)
+{
+    size_t cap = strlen(name) + PROCESS_STATS_ROOM;
+    char *p = conn_out_space(c, cap);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_stat_prefixed_u64(p, cap, prefix, id,
+                                                          name, value));
+}
+
+static void process_stats_end(conn *c)
+{
+    size_t len = text_reply_len(TEXT_REPLY_END);
+    char *p = conn_out_space(c, len);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_reply(p, len, TEXT_REPLY_END));
+}
+
+static void process_stats_fixed(conn *c, text_reply r)
+{
+    size_t len = text_reply_len(r);
+    char *p = conn_out_space(c, len);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_reply(p, len, r));
+}
+
+/* ---- general ------------------------------------------------------------------- */
+
+static void process_stats_gather(conn *c, stats_inputs *in)
+{
+    server_ctx *srv = worker_server(c->w);
+    memset(in, 0, sizeof *in);
+    for (unsigned i = 0; i < srv->nworkers; i++)
+        stats_fold(&in->workers, worker_counters(srv->workers[i]));
+    cache_stats_read(srv->engine, &in->engine);
+    in->curr_conns = atomic_load(&srv->conns.curr);
+    in->total_conns = atomic_load(&srv->conns.total);
+    in->rejected_conns = atomic_load(&srv->conns.rejected);
+    in->conn_structures = atomic_load(&srv->conns.structures);
+    in->max_conns = srv->opts->max_conns;
+    in->now = server_clock(NULL);
+    in->started = srv->started;
+    in->threads = srv->nworkers;
+    in->version = PROCESS_VERSION;
+}
+
+static void process_stats_general(conn *c)
+{
+    stats_inputs in;
+    process_stats_gather(c, &in);
+    stats_apply_baseline(&in);
+    stats_emitter e = {c, process_stats_u64, process_stats_i64,
+                       process_stats_str, process_stats_timeval};
+    stats_emit_general(&in, &e);
+    process_stats_end(c);
+}
+
+static void process_stats_reset(conn *c)
+{
+    stats_inputs in;
+    process_stats_gather(c, &in);
+    stats_reset_baseline(&in);
+    process_stats_fixed(c, TEXT_REPLY_RESET);
+}
+
+static void process_stats_settings(conn *c)
+{
+    const server_options *opts = worker_server(c->w)->opts;
+    if (opts->emit_settings != NULL)
+        opts->emit_settings(c, process_stats_str);
+    process_stats_end(c);
+}
+
+/* ---- per class ------------------------------------------------------------------- */
+
+static void process_stats_item_class(void *arg, const cache_class_stats *s)
+{
+    conn *c = arg;
+    if (s->number == 0)
+        return;
+#define PROCESS_ITEM_(field) process_stats_class(c, "items", s->id, #field, s->field);
+    PROCESS_ITEM_(number) PROCESS_ITEM_(number_hot) PROCESS_ITEM_(number_warm)
+    PROCESS_ITEM_(number_cold) PROCESS_ITEM_(age_hot) PROCESS_ITEM_(age_warm)
+    PROCESS_ITEM_(age) PROCESS_ITEM_(mem_requested) PROCESS_ITEM_(evicted)
+    PROCESS_ITEM_(evicted_nonzero) PROCESS_ITEM_(evicted_time)
+    PROCESS_ITEM_(outofmemory) PROCESS_ITEM_(tailrepairs) PROCESS_ITEM_(reclaimed)
+    PROCESS_ITEM_(expired_unfetched) PROCESS_ITEM_(evicted_unfetched)
+    PROCESS_ITEM_(evicted_active) PROCESS_ITEM_(crawler_reclaimed)
+    PROCESS_ITEM_(crawler_items_checked) PROCESS_ITEM_(lrutail_reflocked)
+    PROCESS_ITEM_(moves_to_cold) PROCESS_ITEM_(moves_to_warm)
+    PROCESS_ITEM_(moves_within_lru) PROCESS_ITEM_(direct_reclaims)
+    PROCESS_ITEM_(hits_to_hot) PROCESS_ITEM_(hits_to_warm)
+    PROCESS_ITEM_(hits_to_cold) PROCESS_ITEM_(hits_to_temp)
+#undef PROCESS_ITEM_
+}
+
+typedef struct process_slab_walk {
+    conn *c;
+    uint64_t active;
+} process_slab_walk;
+
+static void process_stats_slab_class(void *arg, const cache_class_stats *s)
+{
+    process_slab_walk *walk = arg;
+    conn *c = walk->c;
+    walk->active++;
+#define PROCESS_SLAB_(field) process_stats_class(c, NULL, s->id, #field, s->field);
+    PROCESS_SLAB_(chunk_size) PROCESS_SLAB_(chunks_per_page)
+    PROCESS_SLAB_(total_pages) PROCESS_SLAB_(total_chunks)
+    PROCESS_SLAB_(used_chunks) PROCESS_SLAB_(free_chunks)
+    process_stats_class(c, NULL, s->id, "free_chunks_end", 0);
+    PROCESS_SLAB_(get_hits) PROCESS_SLAB_(cmd_set) PROCESS_SLAB_(delete_hits)
+    PROCESS_SLAB_(incr_hits) PROCESS_SLAB_(decr_hits) PROCESS_SLAB_(cas_hits)
+    PROCESS_SLAB_(cas_badval) PROCESS_SLAB_(touch_hits)
+#undef PROCESS_SLAB_
+}
+
+static void process_stats_items(conn *c)
+{
+    cache_stats_classes(worker_server(c->w)->engine, process_stats_item_class, c);
+    process_stats_end(c);
+}
+
+static void process_stats_slabs(conn *c)
+{
+    process_slab_walk walk = {c, 0};
+    cache *engine = worker_server(c->w)->engine;
+    cache_stats_classes(engine, process_stats_slab_class, &walk);
+    cache_stats total;
+    cache_stats_read(engine, &total);
+    process_stats_u64(c, "active_slabs", walk.active);
+    process_stats_u64(c, "total_malloced", total.total_malloced);
+    process_stats_end(c);
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static void process_stats_detail(conn *c, text_str rest)
+{
+    text_str mode;
+    if (!text_next_token(&rest, &mode))
+        process_stats_fixed(c, TEXT_REPLY_CE_STATS_DETAIL_USAGE);
+    else if (text_str_eq(mode, "on") || text_str_eq(mode, "off"))
+        process_stats_fixed(c, TEXT_REPLY_OK);
+    else if (text_str_eq(mode, "dump"))
+        process_stats_end(c); /* per-prefix details are not collected */
+    else
+        process_stats_fixed(c, TEXT_REPLY_CE_STATS_DETAIL_USAGE);
+}
+
+static void process_stats_cachedump(conn *c, text_str rest)
+{
+    text_str class_id, limit;
+    if (!text_next_token(&rest, &class_id) || !text_next_token(&rest, &limit)) {
+        process_stats_fixed(c, TEXT_REPLY_CE_BAD_COMMAND_LINE);
+        return;
+    }
+    /* TODO(proto): needs an "ITEM <key> [<n> b; <t> s]" composer; dumps nothing yet. */
+    process_stats_end(c);
+}
+
+void process_stats_command(conn *c, const text_request *req)
+{
+    text_str rest = req->args, sub;
+    if (!text_next_token(&rest, &sub)) {
+        process_stats_general(c);
+        return;
+    }
+    if (text_str_eq(sub, "settings"))
+        process_stats_settings(c);
+    else if (text_str_eq(sub, "items"))
+        process_stats_items(c);
+    else if (text_str_eq(sub, "slabs"))
+        process_stats_slabs(c);
+    else if (text_str_eq(sub, "reset"))
+        process_stats_reset(c);
+    else if (text_str_eq(sub, "sizes")) {
+        process_stats_str(c, "sizes_status", "disabled");
+        process_stats_end(c);
+    } else if (text_str_eq(sub, "detail"))
+        process_stats_detail(c, rest);
+    else if (text_str_eq(sub, "cachedump"))
+        process_stats_cachedump(c, rest);
+    else
+        process_stats_fixed(c, TEXT_REPLY_ERROR);
+}

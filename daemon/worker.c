@@ -1,0 +1,377 @@
+/*
+ * daemon/worker.c -- worker threads: the hand-off queue, the event loop,
+ * the idle scan and the shutdown sequence. See worker.h for the model.
+ */
+#include "daemon/worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "daemon/conn.h"
+#include "daemon/udp.h"
+
+#define WORKER_GRACE_SECONDS 2
+#define WORKER_RBUF_POOL 64 /* idle read buffers kept per worker */
+
+typedef struct worker_handoff {
+    int fd;
+    worker_transport transport;
+} worker_handoff;
+
+struct worker {
+    server_ctx *srv;
+    unsigned id;
+    pthread_t thread;
+    bool started;
+
+    struct event_base *base;
+    int notify_fd;
+    struct event *notify_ev;
+    struct event *idle_ev;
+    struct event *grace_ev;
+
+    pthread_mutex_t lock;        /* guards queue, qlen, qcap */
+    worker_handoff *queue;
+    size_t qlen, qcap;
+    _Atomic bool stop_requested; /* set by worker_stop */
+
+    bool stopping;               /* worker thread's view: shutdown began */
+    cache_thread *ct;
+    stats_counters stats;
+    conn *conns;                 /* doubly linked through conn.prev/next */
+    unsigned nconns;
+    const int *udp_fds;
+    unsigned n_udp;
+    conn **udp;                  /* this worker's conn per UDP socket */
+    char *rbuf_pool[WORKER_RBUF_POOL]; /* spare CONN_RBUF_INIT-byte buffers */
+    unsigned rbuf_pooled;
+};
+
+static void worker_on_notify(evutil_socket_t fd, short what, void *arg);
+static void worker_on_idle_tick(evutil_socket_t fd, short what, void *arg);
+
+static bool worker_setup_events(worker *w)
+{
+    w->base = event_base_new();
+    if (w->base == NULL)
+        return false;
+    w->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->notify_fd < 0)
+        return false;
+    w->notify_ev = event_new(w->base, w->notify_fd, EV_READ | EV_PERSIST,
+                             worker_on_notify, w);
+    if (w->notify_ev == NULL || event_add(w->notify_ev, NULL) != 0)
+        return false;
+    if (w->srv->opts->idle_timeout > 0) {
+        struct timeval one = {1, 0};
+        w->idle_ev = event_new(w->base, -1, EV_PERSIST, worker_on_idle_tick, w);
+        if (w->idle_ev == NULL || event_add(w->idle_ev, &one) != 0)
+            return false;
+    }
+    return true;
+}
+
+worker *worker_create(server_ctx *srv, unsigned id, const int *udp_fds,
+                      unsigned n_udp)
+{
+    worker *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return NULL;
+    w->srv = srv;
+    w->id = id;
+    w->notify_fd = -1;
+    w->udp_fds = udp_fds;
+    w->n_udp = n_udp;
+    pthread_mutex_init(&w->lock, NULL);
+    atomic_init(&w->stop_requested, false);
+    if (!worker_setup_events(w)) {
+        fprintf(stderr, "worker %u: cannot set up its event loop: %s\n", id,
+                strerror(errno));
+        worker_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+void worker_destroy(worker *w)
+{
+    if (w == NULL)
+        return;
+    if (w->idle_ev != NULL)
+        event_free(w->idle_ev);
+    if (w->grace_ev != NULL)
+        event_free(w->grace_ev);
+    if (w->notify_ev != NULL)
+        event_free(w->notify_ev);
+    if (w->notify_fd >= 0)
+        close(w->notify_fd);
+    if (w->base != NULL)
+        event_base_free(w->base);
+    for (size_t i = 0; i < w->qlen; i++)
+        close(w->queue[i].fd);
+    for (unsigned i = 0; i < w->rbuf_pooled; i++)
+        free(w->rbuf_pool[i]);
+    free(w->queue);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+/* ---- the thread ---------------------------------------------------------- */
+
+static void worker_start_udp(worker *w)
+{
+    if (w->n_udp == 0)
+        return;
+    w->udp = calloc(w->n_udp, sizeof *w->udp);
+    if (w->udp == NULL)
+        return;
+    for (unsigned i = 0; i < w->n_udp; i++)
+        w->udp[i] = udp_conn_create(w, w->udp_fds[i]);
+}
+
+static void worker_stop_udp(worker *w)
+{
+    if (w->udp == NULL)
+        return;
+    for (unsigned i = 0; i < w->n_udp; i++)
+        if (w->udp[i] != NULL)
+            conn_destroy(w->udp[i]);
+    free(w->udp);
+    w->udp = NULL;
+}
+
+static void worker_close_all(worker *w)
+{
+    while (w->conns != NULL)
+        conn_destroy(w->conns);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    w->ct = cache_thread_create(w->srv->engine);
+    if (w->ct == NULL) {
+        fprintf(stderr, "worker %u: cannot create its engine handle\n", w->id);
+        return NULL;
+    }
+    worker_start_udp(w);
+    event_base_dispatch(w->base);
+    worker_stop_udp(w);
+    worker_close_all(w);
+    cache_thread_destroy(w->ct);
+    w->ct = NULL;
+    return NULL;
+}
+
+int worker_start(worker *w)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    w->started = rc == 0;
+    return rc;
+}
+
+/* ---- hand-off ------------------------------------------------------------ */
+
+static void worker_wake(worker *w)
+{
+    uint64_t one = 1;
+    ssize_t n = write(w->notify_fd, &one, sizeof one);
+    (void)n; /* a full counter still wakes the worker */
+}
+
+bool worker_hand_off(worker *w, int fd, worker_transport transport)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->qlen == w->qcap) {
+        size_t cap = w->qcap ? w->qcap * 2 : 16;
+        worker_handoff *q = realloc(w->queue, cap * sizeof *q);
+        if (q == NULL) {
+            pthread_mutex_unlock(&w->lock);
+            close(fd);
+            return false;
+        }
+        w->queue = q;
+        w->qcap = cap;
+    }
+    w->queue[w->qlen++] = (worker_handoff){fd, transport};
+    pthread_mutex_unlock(&w->lock);
+    worker_wake(w);
+    return true;
+}
+
+/* Takes the queued fds (swap under the lock; work outside it). */
+static size_t worker_take_queue(worker *w, worker_handoff **out)
+{
+    pthread_mutex_lock(&w->lock);
+    size_t n = w->qlen;
+    *out = w->queue;
+    w->queue = NULL;
+    w->qlen = w->qcap = 0;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
+static void worker_adopt(worker *w, const worker_handoff *h)
+{
+    if (w->stopping) {
+        close(h->fd);
+        atomic_fetch_sub(&w->srv->conns.curr, 1);
+        return;
+    }
+    conn_kind kind = h->transport == WORKER_UNIX ? CONN_UNIX : CONN_TCP;
+    conn *c = conn_create(w, h->fd, kind);
+    if (c == NULL) {
+        atomic_fetch_sub(&w->srv->conns.curr, 1);
+        return;
+    }
+    if (atomic_load(&w->srv->verbose) > 1)
+        fprintf(stderr, "<%d new %s client connection\n", h->fd,
+                kind == CONN_UNIX ? "unix" : "tcp");
+}
+
+static void worker_begin_stop(worker *w);
+
+static void worker_on_notify(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    uint64_t count;
+    (void)what;
+    ssize_t n = read(fd, &count, sizeof count);
+    (void)n;
+    worker_handoff *q;
+    size_t len = worker_take_queue(w, &q);
+    for (size_t i = 0; i < len; i++)
+        worker_adopt(w, &q[i]);
+    free(q);
+    if (atomic_load(&w->stop_requested) && !w->stopping)
+        worker_begin_stop(w);
+}
+
+/* ---- idle scan ----------------------------------------------------------- */
+
+static void worker_on_idle_tick(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    (void)fd;
+    (void)what;
+    int64_t now = server_real_now();
+    unsigned timeout = w->srv->opts->idle_timeout;
+    conn *c = w->conns;
+    while (c != NULL) {
+        conn *next = c->next;
+        conn_check_idle(c, now, timeout);
+        c = next;
+    }
+}
+
+/* ---- shutdown ------------------------------------------------------------ */
+
+static void worker_on_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+    worker *w = arg;
+    (void)fd;
+    (void)what;
+    worker_close_all(w);
+    event_base_loopexit(w->base, NULL);
+}
+
+static void worker_maybe_exit(worker *w)
+{
+    if (w->stopping && w->nconns == 0)
+        event_base_loopexit(w->base, NULL);
+}
+
+static void worker_begin_stop(worker *w)
+{
+    w->stopping = true;
+    worker_stop_udp(w);
+    if (w->idle_ev != NULL)
+        event_del(w->idle_ev);
+    struct timeval grace = {WORKER_GRACE_SECONDS, 0};
+    w->grace_ev = evtimer_new(w->base, worker_on_grace_over, w);
+    if (w->grace_ev != NULL)
+        evtimer_add(w->grace_ev, &grace);
+    conn *c = w->conns;
+    while (c != NULL) {
+        conn *next = c->next;
+        conn_stop(c);
+        c = next;
+    }
+    worker_maybe_exit(w);
+}
+
+void worker_stop(worker *w)
+{
+    atomic_store(&w->stop_requested, true);
+    worker_wake(w);
+}
+
+void worker_join(worker *w)
+{
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    w->started = false;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+const stats_counters *worker_counters(const worker *w) { return &w->stats; }
+struct event_base *worker_base(worker *w) { return w->base; }
+cache_thread *worker_cache(worker *w) { return w->ct; }
+stats_counters *worker_stats(worker *w) { return &w->stats; }
+server_ctx *worker_server(worker *w) { return w->srv; }
+unsigned worker_id(const worker *w) { return w->id; }
+bool worker_stopping(const worker *w) { return w->stopping; }
+
+char *worker_rbuf_get(worker *w)
+{
+    if (w->rbuf_pooled > 0)
+        return w->rbuf_pool[--w->rbuf_pooled];
+    return malloc(CONN_RBUF_INIT);
+}
+
+void worker_rbuf_put(worker *w, char *buf)
+{
+    if (w->rbuf_pooled < WORKER_RBUF_POOL)
+        w->rbuf_pool[w->rbuf_pooled++] = buf;
+    else
+        free(buf);
+}
+
+void worker_conn_link(worker *w, conn *c)
+{
+    c->prev = NULL;
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->nconns++;
+}
+
+void worker_conn_unlink(worker *w, conn *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    w->nconns--;
+    worker_maybe_exit(w);
+}

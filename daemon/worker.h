@@ -1,0 +1,104 @@
+/*
+ * daemon/worker.h -- worker threads.
+ *
+ * The threading model of the daemon (the one place it is written down):
+ *
+ *   main thread (server.c)            worker 0 .. N-1 (worker.c), N = -t
+ *   --------------------------        --------------------------------------
+ *   binds listeners (TCP, unix)       own event_base, own cache_thread,
+ *   accept() -> new fd                own stats_counters, own conns
+ *   picks worker i (round-robin)      eventfd readable -> drain queue
+ *   pushes fd on worker i's queue     -> conn_create(fd) on this thread
+ *   (mutex) + writes its eventfd      conn events: read, parse, process,
+ *   1 s timer: server clock           writev replies, close
+ *   SIGTERM/SIGINT -> worker_stop     UDP: every worker polls the shared
+ *                                     UDP sockets with its own udp conn
+ *
+ * A connection is created, used and destroyed by exactly one worker: no
+ * conn is ever touched by two threads, so conns need no locks. The only
+ * cross-thread paths are: the hand-off queue (its mutex), the eventfd,
+ * the atomics in server_ctx / stats_counters, and the engine (which has its
+ * own locking). The stats command reads other workers' counters with
+ * relaxed atomic loads only.
+ *
+ * Shutdown: worker_stop (main thread) sets a flag and wakes the worker; the
+ * worker stops its UDP polling, lets each conn run the requests already
+ * buffered and write their replies (bounded by a short grace timer), closes
+ * everything and leaves its loop; worker_join then joins and frees it.
+ */
+#ifndef CASHEW_DAEMON_WORKER_H
+#define CASHEW_DAEMON_WORKER_H
+
+#include <stdbool.h>
+
+#include "daemon/server_ctx.h"
+#include "daemon/stats.h"
+#include "slab/cache.h"
+
+struct event_base;
+struct conn;
+
+/* How a handed-off socket talks. */
+typedef enum worker_transport {
+    WORKER_TCP,
+    WORKER_UNIX
+} worker_transport;
+
+typedef struct worker worker;
+
+/*
+ * Creates worker number `id` (event base, eventfd, queue) without starting
+ * its thread; udp_fds (count n_udp, may be 0) are the shared UDP sockets it
+ * will poll. Returns NULL on failure (errno-style reason printed).
+ */
+worker *worker_create(server_ctx *srv, unsigned id, const int *udp_fds,
+                      unsigned n_udp);
+
+/* Starts the thread. Returns 0, or an errno value. */
+int worker_start(worker *w);
+
+/*
+ * Main thread: queues an accepted, non-blocking fd for the worker and wakes
+ * it. The worker owns the fd from now on. Returns false (and closes fd) if
+ * the queue could not grow.
+ */
+bool worker_hand_off(worker *w, int fd, worker_transport transport);
+
+/* Main thread: asks the worker to finish its connections and exit. */
+void worker_stop(worker *w);
+
+/*
+ * Main thread: waits for the thread (after worker_stop). Join every worker
+ * before destroying any: a worker still running may read the others'
+ * counters (the stats command).
+ */
+void worker_join(worker *w);
+
+/* Frees a worker whose thread is joined or was never started. */
+void worker_destroy(worker *w);
+
+/* Any thread: that worker's counters (read with relaxed loads). */
+const stats_counters *worker_counters(const worker *w);
+
+/* ---- used by conn.c / udp.c / process.c on the worker's own thread ---- */
+
+struct event_base *worker_base(worker *w);
+cache_thread *worker_cache(worker *w);
+stats_counters *worker_stats(worker *w);
+server_ctx *worker_server(worker *w);
+unsigned worker_id(const worker *w);
+bool worker_stopping(const worker *w);
+
+/*
+ * Read buffers of CONN_RBUF_INIT bytes. A conn holds one only while it has
+ * unparsed input: idle connections cost no read buffer. get returns NULL
+ * when memory is exhausted; put takes ownership.
+ */
+char *worker_rbuf_get(worker *w);
+void worker_rbuf_put(worker *w, char *buf);
+
+/* Links / unlinks a conn in the worker's list (idle scan, shutdown). */
+void worker_conn_link(worker *w, struct conn *c);
+void worker_conn_unlink(worker *w, struct conn *c);
+
+#endif
