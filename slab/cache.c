@@ -598,6 +598,23 @@ static uint64_t cache_apply_delta(uint64_t v, bool incr, uint64_t delta)
     return delta > v ? 0 : v - delta;
 }
 
+/*
+ * The stored text of an incr/decr result (memcached's layout): the decimal
+ * digits of v, padded with trailing spaces to the old value's length
+ * old_len when they are shorter. text holds CACHE_DELTA_MAX_LEN bytes
+ * (old_len never exceeds it: see cache_parse_u64). Returns the length.
+ */
+static size_t cache_delta_text(uint64_t v, size_t old_len, char *text)
+{
+    int n = snprintf(text, CACHE_DELTA_MAX_LEN, "%llu", (unsigned long long)v);
+    size_t len = (size_t)n;
+    if (old_len > len && old_len <= CACHE_DELTA_MAX_LEN) {
+        memset(text + len, ' ', old_len - len);
+        len = old_len;
+    }
+    return len;
+}
+
 cache_status cache_delta(cache_thread *t, const char *key, size_t nkey, bool incr,
                          uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
 {
@@ -613,12 +630,12 @@ cache_status cache_delta(cache_thread *t, const char *key, size_t nkey, bool inc
         cache_status st = CACHE_NON_NUMERIC;
         item *fresh = NULL;
         if (cache_parse_u64(old, &v)) {
-            char digits[24];
+            char text[CACHE_DELTA_MAX_LEN];
             v = cache_apply_delta(v, incr, delta);
-            int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-            st = cache_alloc_like(t, old, item_exptime(old), (size_t)len, &fresh);
+            size_t len = cache_delta_text(v, item_nbytes(old), text);
+            st = cache_alloc_like(t, old, item_exptime(old), len, &fresh);
             if (st == CACHE_OK) {
-                item_write(fresh, 0, digits, (size_t)len);
+                item_write(fresh, 0, text, len);
                 st = cache_swap(t, old, fresh, false, cas_out) ? CACHE_OK : CACHE_EXISTS;
                 cache_release(t, (cache_item *)fresh);
             }

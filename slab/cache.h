@@ -204,8 +204,10 @@ cache_status cache_delete(cache_thread *t, const char *key, size_t nkey, uint64_
  * (if not NULL) the new cas. Returns CACHE_NOT_FOUND, CACHE_NON_NUMERIC (the
  * value is not a decimal uint64 of at most 20 digits; spaces around the
  * digits are accepted), or CACHE_ENOMEM. The new value is stored as its
- * exact digits (memcached pads a shrinking value with spaces in place);
- * flags and expiry are kept.
+ * decimal digits, padded with trailing spaces to the old value's length
+ * when shorter (as memcached: "10" decr 1 stores "9 "); a longer result
+ * grows the value. Always a new item (readers of the old one keep seeing
+ * it unchanged); flags and expiry are kept.
  */
 cache_status cache_delta(cache_thread *t, const char *key, size_t nkey, bool incr,
                          uint64_t delta, uint64_t *value_out, uint64_t *cas_out);

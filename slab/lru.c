@@ -23,7 +23,9 @@
 
 #define LRU_TAIL_TRIES 5 /* tail items looked at per segment when making room */
 
-typedef enum lru_verdict { LRU_SKIPPED, LRU_FREED } lru_verdict;
+#define LRU_ROOM_ROUNDS 4 /* make-room passes while only active items were bumped */
+
+typedef enum lru_verdict { LRU_SKIPPED, LRU_BUMPED, LRU_FREED } lru_verdict;
 
 void lru_setup(lru *l)
 {
@@ -149,9 +151,20 @@ static void lru_count_reclaim(lru *l, const item *it)
 }
 
 /*
+ * Gives an active HOT/WARM/COLD item its second chance instead of evicting
+ * it: clears ACTIVE and puts it at the head of WARM (l->lock held).
+ */
+static void lru_bump_active_locked(cache *c, lru *l, item *it, unsigned seg)
+{
+    item_clear_bits(it, ITEM_ACTIVE);
+    lru_move_locked(c, l, it, LRU_WARM);
+    lru_stat(l, seg == LRU_WARM ? LRU_STAT_MOVES_WITHIN : LRU_STAT_MOVES_TO_WARM, 1);
+}
+
+/*
  * Looks at one tail item of segment `seg` (l->lock held): frees it if it is
- * dead, or (when `evict`) if nobody reads it; an active COLD item moves to
- * WARM instead of being evicted.
+ * dead, or (when `evict`) if nobody reads it; an active item (but in TEMP)
+ * is bumped to WARM instead of being evicted (LRU_BUMPED).
  */
 static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
                                             unsigned seg, uint32_t now, bool evict)
@@ -166,10 +179,9 @@ static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
         v = LRU_FREED;
     } else if (item_refcount(it) > 1) {
         lru_stat(l, LRU_STAT_REFLOCKED, 1);
-    } else if (evict && seg == LRU_COLD && (item_state(it) & ITEM_ACTIVE)) {
-        item_clear_bits(it, ITEM_ACTIVE);
-        lru_move_locked(c, l, it, LRU_WARM);
-        lru_stat(l, LRU_STAT_MOVES_TO_WARM, 1);
+    } else if (evict && seg != LRU_TEMP && (item_state(it) & ITEM_ACTIVE)) {
+        lru_bump_active_locked(c, l, it, seg);
+        v = LRU_BUMPED;
     } else if (evict) {
         lru_count_eviction(l, it, now);
         engine_unlink_locked(c, it, hv, true);
@@ -179,28 +191,51 @@ static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
     return v;
 }
 
-static bool lru_pull_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now, bool evict)
+/*
+ * Looks at up to LRU_TAIL_TRIES tail items of `seg`, stopping at the first
+ * one freed. Active items bumped on the way do not count as tries, but at
+ * most LRU_TAIL_TRIES of them are bumped per call (a bounded search). Returns
+ * LRU_FREED, else LRU_BUMPED if an item was bumped, else LRU_SKIPPED.
+ */
+static lru_verdict lru_pull_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now,
+                                        bool evict)
 {
     hash_ref ref = l->tail[seg];
-    for (unsigned tries = 0; ref != 0 && tries < LRU_TAIL_TRIES; tries++) {
+    lru_verdict seen = LRU_SKIPPED;
+    unsigned tries = 0, bumps = 0;
+    while (ref != 0 && tries < LRU_TAIL_TRIES && bumps < LRU_TAIL_TRIES) {
         item *it = engine_item(c, ref);
-        ref = it->prev;
-        if (lru_try_tail_item_locked(c, l, it, seg, now, evict) == LRU_FREED)
-            return true;
+        ref = it->prev; /* before `it` moves or goes */
+        lru_verdict v = lru_try_tail_item_locked(c, l, it, seg, now, evict);
+        if (v == LRU_FREED)
+            return LRU_FREED;
+        if (v == LRU_BUMPED) {
+            seen = LRU_BUMPED;
+            bumps++;
+        } else {
+            tries++;
+        }
     }
-    return false;
+    return seen;
 }
 
 bool lru_make_room(cache *c, unsigned id, uint32_t now)
 {
     static const unsigned order[] = {LRU_COLD, LRU_HOT, LRU_WARM, LRU_TEMP};
     lru *l = &c->lrus[id];
-    bool freed = false;
+    lru_verdict v = LRU_BUMPED;
     pthread_mutex_lock(&l->lock);
-    for (unsigned i = 0; i < 4 && !freed; i++)
-        freed = lru_pull_tail_locked(c, l, order[i], now, c->opts.evict_to_free);
+    for (unsigned round = 0; round < LRU_ROOM_ROUNDS && v == LRU_BUMPED; round++) {
+        v = LRU_SKIPPED;
+        for (unsigned i = 0; i < 4 && v != LRU_FREED; i++) {
+            lru_verdict seg_v = lru_pull_tail_locked(c, l, order[i], now,
+                                                     c->opts.evict_to_free);
+            if (seg_v != LRU_SKIPPED)
+                v = seg_v;
+        }
+    }
     pthread_mutex_unlock(&l->lock);
-    return freed;
+    return v == LRU_FREED;
 }
 
 /* ---- the maintainer's segment moves -------------------------------------- */

@@ -47,8 +47,12 @@ void lru_unlink_locked(cache *c, lru *l, item *it);
 /*
  * Frees room in class `id`: looks at a few tail items (COLD first, then
  * HOT, WARM, TEMP), reclaims an expired or flushed one, else evicts the
- * first idle inactive one (active COLD items move to WARM instead) unless
- * evict_to_free is off. Returns true if an item was freed.
+ * first idle inactive one unless evict_to_free is off. An active item met
+ * on the way (one read since it last moved; not in TEMP) is not evicted:
+ * its ACTIVE bit is cleared and it moves to the head of WARM, and the
+ * search goes on to the next item. The search is bounded (a few items per
+ * segment, a few passes), so a class full of active items may still fail.
+ * Does not need the maintainer thread. Returns true if an item was freed.
  */
 bool lru_make_room(cache *c, unsigned id, uint32_t now);
 

@@ -103,10 +103,20 @@ static void slab_classes_setup(slab_arena *a, const slab_params *p)
     }
 }
 
+/*
+ * Pages to reserve: the budget plus one first page per class, as far as
+ * 32-bit refs of granularity 1 << shift reach.
+ */
+static size_t slab_reserve_pages(const slab_arena *a, size_t limit_pages)
+{
+    size_t reach = (SLAB_REFS << a->shift) / a->page_size;
+    size_t want = limit_pages + a->nclasses; /* limit_pages <= reach: see shift_for */
+    return want < reach ? want : reach;
+}
+
 slab_arena *slab_arena_create(const slab_params *p, const char **why)
 {
     const char *bad = slab_params_check(p);
-    size_t npages = p->memory_limit / (p->page_size ? p->page_size : 1);
     slab_arena *a = bad ? NULL : calloc(1, sizeof(*a));
     if (a == NULL) {
         if (why)
@@ -115,6 +125,9 @@ slab_arena *slab_arena_create(const slab_params *p, const char **why)
     }
     a->page_size = p->page_size;
     a->shift = slab_shift_for(p->memory_limit);
+    slab_classes_setup(a, p);
+    a->limit_pages = (uint32_t)(p->memory_limit / p->page_size);
+    size_t npages = slab_reserve_pages(a, a->limit_pages);
     a->npages = (uint32_t)npages;
     a->size = npages * p->page_size;
     a->base = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
@@ -130,7 +143,6 @@ slab_arena *slab_arena_create(const slab_params *p, const char **why)
         return NULL;
     }
     pthread_mutex_init(&a->pool_lock, NULL);
-    slab_classes_setup(a, p);
     return a;
 }
 
@@ -141,9 +153,9 @@ void slab_arena_destroy(slab_arena *a)
     if (a->base != NULL) {
         munmap(a->base, a->size);
         pthread_mutex_destroy(&a->pool_lock);
-        for (unsigned i = 1; i <= a->nclasses; i++)
-            pthread_mutex_destroy(&a->classes[i].lock);
     }
+    for (unsigned i = 1; i <= a->nclasses; i++)
+        pthread_mutex_destroy(&a->classes[i].lock);
     free((void *)a->page_class);
     free(a->pool_free);
     free(a);
@@ -166,15 +178,22 @@ unsigned slab_class_for(const slab_arena *a, size_t size)
 
 /* ---- pages -------------------------------------------------------------- */
 
-/* A page nobody owns, or UINT32_MAX. Takes the pool lock. */
-static uint32_t slab_pool_take(slab_arena *a)
+/*
+ * A page nobody owns, or UINT32_MAX. Within the budget unless `beyond_ok`
+ * (a class's first page, or a page move), then only within the reserve.
+ * Takes the pool lock.
+ */
+static uint32_t slab_pool_take(slab_arena *a, bool beyond_ok)
 {
     uint32_t page = UINT32_MAX;
     pthread_mutex_lock(&a->pool_lock);
-    if (a->pool_free_count > 0)
-        page = a->pool_free[--a->pool_free_count];
-    else if (a->pool_next < a->npages)
-        page = a->pool_next++;
+    uint32_t in_use = a->pool_next - a->pool_free_count;
+    if (in_use < a->limit_pages || beyond_ok) {
+        if (a->pool_free_count > 0)
+            page = a->pool_free[--a->pool_free_count];
+        else if (a->pool_next < a->npages)
+            page = a->pool_next++;
+    }
     pthread_mutex_unlock(&a->pool_lock);
     return page;
 }
@@ -197,9 +216,9 @@ static void slab_carve_page_locked(slab_arena *a, unsigned id, uint32_t page)
     k->carve_left = k->per_page;
 }
 
-static bool slab_new_page_locked(slab_arena *a, unsigned id)
+static bool slab_new_page_locked(slab_arena *a, unsigned id, bool beyond_ok)
 {
-    uint32_t page = slab_pool_take(a);
+    uint32_t page = slab_pool_take(a, beyond_ok || a->classes[id].pages == 0);
     if (page == UINT32_MAX)
         return false;
     slab_carve_page_locked(a, id, page);
@@ -212,7 +231,7 @@ bool slab_page_grant(slab_arena *a, unsigned id)
         return false;
     slab_class *k = &a->classes[id];
     pthread_mutex_lock(&k->lock);
-    bool ok = k->carve_left == 0 && slab_new_page_locked(a, id);
+    bool ok = k->carve_left == 0 && slab_new_page_locked(a, id, true);
     pthread_mutex_unlock(&k->lock);
     return ok;
 }
@@ -240,7 +259,7 @@ static hash_ref slab_take_locked(slab_arena *a, slab_class *k, unsigned id)
         k->free_count--;
         return ref;
     }
-    if (k->carve_left == 0 && !slab_new_page_locked(a, id))
+    if (k->carve_left == 0 && !slab_new_page_locked(a, id, false))
         return 0;
     hash_ref ref = (hash_ref)(k->carve_next >> a->shift) + 1;
     k->carve_next += k->size;

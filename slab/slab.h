@@ -1,9 +1,12 @@
 /*
  * slab/slab.h -- the arena: one memory budget, pages, size classes, chunks.
  *
- * The whole budget (memory_limit rounded down to whole pages) is reserved
- * with ONE mmap(MAP_NORESERVE) at creation; the kernel commits a page's
- * memory only when it is first touched. Every chunk is therefore named by a
+ * The budget is memory_limit rounded down to whole pages ("limit pages").
+ * As in memcached, a class that owns no page may take one even when the
+ * budget is spent, so the arena reserves limit pages + one page per class
+ * (as far as 32-bit refs reach) with ONE mmap(MAP_NORESERVE) at creation;
+ * the kernel commits a page's memory only when it is first touched, and
+ * only pages actually handed out count as used. Every chunk is named by a
  * 32-bit ref: (offset into the arena >> shift) + 1, so 0 means "none".
  * shift is 3 (8-byte granularity) for arenas up to 32 GB and grows by one
  * for each doubling beyond (16 bytes up to 64 GB, ...); chunk sizes and
@@ -75,9 +78,10 @@ typedef struct slab_class {
 typedef struct slab_arena {
     char *base;
     unsigned shift;       /* ref granularity: 1 << shift bytes */
-    size_t size;          /* npages * page_size */
+    size_t size;          /* npages * page_size: the whole reservation */
     size_t page_size;
-    uint32_t npages;
+    uint32_t npages;      /* pages reserved: limit_pages + first pages */
+    uint32_t limit_pages; /* the budget: memory_limit / page_size */
     _Atomic uint8_t *page_class; /* owner class of each page, 0 = none */
     pthread_mutex_t pool_lock;   /* guards the fields below */
     uint32_t pool_next;          /* first page never handed out */
@@ -118,7 +122,9 @@ unsigned slab_class_for(const slab_arena *a, size_t size);
 /*
  * Takes a chunk of class `id` (free list first, then carving, then a new
  * page from the pool). Returns its ref, or 0 when the class has no free
- * chunk and no page is left. `requested` is added to the class's
+ * chunk and no page is left: a new page is taken only while fewer than
+ * limit_pages are in use, except the class's first page, which is granted
+ * beyond the budget (from the reserve). `requested` is added to the class's
  * mem_requested. The chunk's bytes are whatever the last user left (zero
  * for a fresh page) except the first 4, which are unspecified.
  */
@@ -145,7 +151,10 @@ static inline unsigned slab_class_of(slab_arena *a, hash_ref ref)
     return atomic_load_explicit(&a->page_class[page], memory_order_relaxed);
 }
 
-/* Pages owned by any class, and the total a page pool hands out. */
+/*
+ * Pages handed out (owned by a class or moving): what the arena really uses;
+ * may exceed limit_pages by first pages of classes.
+ */
 uint64_t slab_pages_in_use(slab_arena *a);
 
 /*
@@ -175,7 +184,9 @@ uint64_t slab_page_used(slab_arena *a);
 
 /*
  * Gives a page from the pool to class `id` right away (its chunks become
- * carvable). Returns false if the pool is empty or the class is unknown.
+ * carvable). Meant to follow slab_page_release (a page move), so it is not
+ * held to the budget, only to the reservation. Returns false if the class
+ * is still carving a page, no page is left, or the class is unknown.
  */
 bool slab_page_grant(slab_arena *a, unsigned id);
 

@@ -153,7 +153,43 @@ static void test_delta(void)
     test_set(t, "pad", "7  ");
     CHECK_EQ_U64(cache_delta(t, "pad", 3, true, 1, &v, NULL), CACHE_OK);
     CHECK_EQ_U64(v, 8);
-    CHECK(test_is(t, "pad", "8"));
+    CHECK(test_is(t, "pad", "8  "));
+    teardown();
+}
+
+/* incr/decr keep the value's length, padding a shorter result with spaces. */
+static void test_delta_padding(void)
+{
+    setup(test_options(8 << 20));
+    uint64_t v = 0;
+    test_set(t, "n", "10");
+    CHECK_EQ_U64(cache_delta(t, "n", 1, false, 1, &v, NULL), CACHE_OK);
+    CHECK_EQ_U64(v, 9);
+    CHECK(test_is(t, "n", "9 "));
+    CHECK_EQ_U64(cache_delta(t, "n", 1, false, 1, &v, NULL), CACHE_OK);
+    CHECK(test_is(t, "n", "8 ")); /* a padded value parses and stays padded */
+    CHECK_EQ_U64(cache_delta(t, "n", 1, true, 92, &v, NULL), CACHE_OK);
+    CHECK_EQ_U64(v, 100);
+    CHECK(test_is(t, "n", "100")); /* a longer result grows the value */
+    test_set(t, "z", "007");
+    CHECK_EQ_U64(cache_delta(t, "z", 1, true, 1, &v, NULL), CACHE_OK);
+    CHECK(test_is(t, "z", "8  "));
+    test_set(t, "max", "18446744073709551615");
+    CHECK_EQ_U64(cache_delta(t, "max", 3, true, 1, &v, NULL), CACHE_OK);
+    CHECK_EQ_U64(v, 0);
+    CHECK(test_is(t, "max", "0                   ")); /* 20 bytes */
+    test_set(t, "sp", "  5 ");
+    CHECK_EQ_U64(cache_delta(t, "sp", 2, true, 1000, &v, NULL), CACHE_OK);
+    CHECK(test_is(t, "sp", "1005")); /* same length: no padding */
+    test_set(t, "w", "9");
+    CHECK_EQ_U64(cache_delta(t, "w", 1, true, 1, &v, NULL), CACHE_OK);
+    CHECK(test_is(t, "w", "10"));
+    /* a reader of the old value keeps seeing it unchanged */
+    cache_item *held = cache_get(t, "z", 1);
+    CHECK_EQ_U64(cache_delta(t, "z", 1, false, 8, &v, NULL), CACHE_OK);
+    CHECK(held != NULL && memcmp(cache_item_span(held, 0).data, "8  ", 3) == 0);
+    cache_release(t, held);
+    CHECK(test_is(t, "z", "0  "));
     teardown();
 }
 
@@ -416,6 +452,39 @@ static void test_evict(void)
     teardown();
 }
 
+/*
+ * Memory full of big items: a small item still stores, its class taking a
+ * first page beyond the budget (memcached grants that), with or without -M.
+ */
+static void test_first_page_when_full(void)
+{
+    for (int no_evict = 0; no_evict < 2; no_evict++) {
+        cache_options o = test_options(2 << 20);
+        o.evict_to_free = !no_evict;
+        setup(o);
+        char key[32], *val = malloc(100001);
+        memset(val, 'B', 100000);
+        val[100000] = '\0';
+        int stored = 0;
+        for (int i = 0; i < 60; i++) {
+            snprintf(key, sizeof(key), "big:%d", i);
+            stored += test_set(t, key, val) == CACHE_OK;
+        }
+        CHECK(no_evict ? stored < 60 : stored == 60);
+        cache_stats s;
+        cache_stats_read(c, &s);
+        CHECK_EQ_U64(s.total_malloced, 2 << 20);
+        CHECK_EQ_U64(test_set(t, "small", "small"), CACHE_OK);
+        CHECK(test_is(t, "small", "small"));
+        cache_stats_read(c, &s);
+        CHECK_EQ_U64(s.total_malloced, 3 << 20); /* really handed out */
+        CHECK_EQ_U64(s.limit_maxbytes, 2 << 20);
+        CHECK_EQ_U64(test_set(t, "big:x", val), no_evict ? CACHE_ENOMEM : CACHE_OK);
+        free(val);
+        teardown();
+    }
+}
+
 typedef struct class_seen {
     uint64_t chunk_size, number, get_hits, cmd_set;
 } class_seen;
@@ -497,6 +566,7 @@ int main(void)
     test_append_prepend();
     test_delete();
     test_delta();
+    test_delta_padding();
     test_expiry();
     test_touch();
     test_flush();
@@ -504,6 +574,7 @@ int main(void)
     test_large();
     test_no_evict();
     test_evict();
+    test_first_page_when_full();
     test_stats_and_chunk_size();
     test_options_checked();
     return check_done("test_cache");

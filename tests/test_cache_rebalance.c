@@ -94,19 +94,30 @@ static void test_move_with_rescue(void)
         snprintf(key, sizeof(key), "s%d", i);
         cas_before[i] = cas_of(key);
     }
-    cache_item *big;
-    /* a 5000-byte value has no page and nothing to evict in its class */
-    CHECK_EQ_U64(cache_alloc(t, "big", 3, 0, 0, 5000, &big), CACHE_ENOMEM);
+    /*
+     * 5000-byte values: their class owns no page, so it gets its first one
+     * beyond the spent budget (as memcached), but no second one: one more
+     * item than the page holds evicts the oldest.
+     */
+    char bigval[5001];
+    memset(bigval, 'B', 5000);
+    bigval[5000] = '\0';
+    CHECK_EQ_U64(test_set(t, "b000", bigval), CACHE_OK);
+    unsigned big_id = class_of_key("b000");
+    uint32_t per_page = c->arena->classes[big_id].per_page;
+    bool stored = true;
+    for (uint32_t i = 1; i <= per_page; i++) {
+        snprintf(key, sizeof(key), "b%03u", (unsigned)i);
+        stored = stored && test_set(t, key, bigval) == CACHE_OK;
+    }
+    CHECK(stored);
+    CHECK(test_missing(t, "b000"));
+    CHECK_EQ_U64(stats_of(big_id).total_pages, 1);
+    CHECK_EQ_U64(stats_of(big_id).evicted, 1);
+    CHECK_EQ_U64(engine_stats().total_malloced, 5 << 20);
+    live += per_page; /* b001 .. b<per_page> */
     CHECK_EQ_U64(rebalance_move(c, small, small), REBALANCE_BADCLASS);
     CHECK_EQ_U64(rebalance_move(c, small, 1000), REBALANCE_BADCLASS);
-    unsigned big_id = 0;
-    {
-        for (unsigned id = 1; id <= c->arena->nclasses; id++)
-            if (c->arena->classes[id].size >= 5000 + 40) {
-                big_id = id;
-                break;
-            }
-    }
     CHECK_EQ_U64(rebalance_move(c, small, big_id), REBALANCE_OK);
     cache_stats s = engine_stats();
     CHECK_EQ_U64(s.slabs_moved, 1);
@@ -114,7 +125,8 @@ static void test_move_with_rescue(void)
     CHECK_EQ_U64(s.slab_reassign_evictions, 0);
     CHECK_EQ_U64(s.curr_items, live); /* everything live was rescued */
     CHECK_EQ_U64(stats_of(small).total_pages, 3);
-    CHECK_EQ_U64(stats_of(big_id).total_pages, 1);
+    CHECK_EQ_U64(stats_of(big_id).total_pages, 2);
+    CHECK_EQ_U64(s.total_malloced, 5 << 20); /* a move, not a new page */
     bool same = true;
     for (int i = 1; i < N_SMALL; i += 2) {
         snprintf(key, sizeof(key), "s%d", i);
@@ -122,12 +134,10 @@ static void test_move_with_rescue(void)
             same = same && cas_of(key) == cas_before[i] && test_is(t, key, val);
     }
     CHECK(same);
-    char bigval[5001];
-    memset(bigval, 'B', 5000);
-    bigval[5000] = '\0';
-    CHECK_EQ_U64(test_set(t, "big", bigval), CACHE_OK);
+    CHECK_EQ_U64(test_set(t, "b999", bigval), CACHE_OK);
+    CHECK_EQ_U64(class_of_key("b999"), big_id);
     CHECK_EQ_U64(engine_stats().evictions, s.evictions); /* the new page served it */
-    CHECK(test_is(t, "big", bigval));
+    CHECK(test_is(t, "b999", bigval));
     teardown();
 }
 

@@ -156,6 +156,74 @@ static void test_eviction_order(void)
     teardown();
 }
 
+/*
+ * The allocation path honours ACTIVE by itself (no maintainer pass has run):
+ * an active HOT tail item moves to WARM and the next inactive one goes.
+ */
+static void test_evict_skips_active_hot(void)
+{
+    cache_options o = test_options(1 << 20);
+    o.lru_maintainer = true; /* new items enter HOT ... */
+    setup(o, true);          /* ... but nothing moves them out */
+    char val[2001];
+    memset(val, 'h', 2000);
+    val[2000] = '\0';
+    set_n("h%d", 0, 1, val, 0);
+    unsigned id = class_of_key("h0"); /* first fetch: FETCHED */
+    uint64_t per_page = stats_of(id).chunks_per_page;
+    set_n("h%d", 1, (int)per_page, val, 0);
+    CHECK_EQ_U64(stats_of(id).number_hot, per_page);
+    CHECK(test_is(t, "h0", val)); /* second fetch: ACTIVE */
+    char key[32];
+    snprintf(key, sizeof(key), "h%d", (int)per_page);
+    CHECK_EQ_U64(test_set(t, key, val), CACHE_OK);
+    CHECK(test_is(t, "h0", val));  /* bumped to WARM, kept */
+    CHECK(test_missing(t, "h1")); /* the next inactive one was evicted */
+    cache_class_stats s = stats_of(id);
+    CHECK_EQ_U64(s.evicted, 1);
+    CHECK_EQ_U64(s.evicted_active, 0);
+    CHECK_EQ_U64(s.moves_to_warm, 1);
+    CHECK_EQ_U64(s.number_warm, 1);
+    set_n("n%d", 0, (int)per_page - 1, val, 0); /* evicts the HOT tails first */
+    CHECK(test_is(t, "h0", val));
+    teardown();
+}
+
+/* With every item active the search is bounded, yet still frees a chunk. */
+static void test_evict_all_active(void)
+{
+    setup(test_options(1 << 20), false); /* no maintainer: items enter COLD */
+    char val[2001];
+    memset(val, 'a', 2000);
+    val[2000] = '\0';
+    set_n("a%d", 0, 1, val, 0);
+    unsigned id = class_of_key("a0");
+    uint64_t per_page = stats_of(id).chunks_per_page;
+    set_n("a%d", 1, (int)per_page, val, 0);
+    char key[32];
+    bool all = true;
+    for (int i = 0; i < (int)per_page; i++) {
+        snprintf(key, sizeof(key), "a%d", i);
+        all = all && test_is(t, key, val) && (i == 0 || test_is(t, key, val));
+    }
+    CHECK(all); /* every item read twice: all ACTIVE */
+    CHECK_EQ_U64(test_set(t, "new", val), CACHE_OK);
+    cache_class_stats s = stats_of(id);
+    CHECK_EQ_U64(s.evicted, 1);
+    CHECK_EQ_U64(s.moves_to_warm, 5); /* LRU_TAIL_TRIES bumps, then WARM's tail */
+    CHECK(test_missing(t, "a0"));     /* bumped first, so the WARM tail */
+    CHECK(test_is(t, "a1", val));     /* a1 (now WARM tail) active again */
+    CHECK_EQ_U64(test_set(t, "new2", val), CACHE_OK);
+    s = stats_of(id);
+    CHECK_EQ_U64(s.evicted, 2);
+    CHECK_EQ_U64(s.moves_to_warm, 10);
+    CHECK_EQ_U64(s.moves_within_lru, 1); /* a1 bumped within WARM */
+    CHECK(test_is(t, "a1", val));
+    CHECK(test_missing(t, "a2"));
+    CHECK_EQ_U64(s.evicted_active, 0);
+    teardown();
+}
+
 static void test_reclaim_before_evict(void)
 {
     setup(test_options(1 << 20), false);
@@ -229,6 +297,8 @@ int main(void)
 {
     test_segment_moves();
     test_eviction_order();
+    test_evict_skips_active_hot();
+    test_evict_all_active();
     test_reclaim_before_evict();
     test_maintainer_thread();
     test_hash_growth();

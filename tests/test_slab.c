@@ -139,10 +139,57 @@ static void test_budget(void)
         all = all && refs[i] != 0;
     CHECK(all);
     CHECK_EQ_U64(slab_alloc(a, big, 1), 0); /* budget spent */
-    CHECK_EQ_U64(slab_alloc(a, 1, 1), 0);   /* no page for another class either */
     CHECK_EQ_U64(slab_pages_in_use(a), 4);
     slab_free(a, refs[3], 1);
     CHECK_EQ_U64(slab_alloc(a, big, 1), refs[3]);
+    slab_arena_destroy(a);
+}
+
+/* A class that owns no page gets one even when the budget is spent. */
+static void test_first_page_beyond_budget(void)
+{
+    slab_params p = test_params();
+    slab_arena *a = slab_arena_create(&p, NULL);
+    CHECK_EQ_U64(a->limit_pages, 4);
+    CHECK_EQ_U64(a->npages, 4 + a->nclasses); /* reserved, not committed */
+    CHECK_EQ_U64(a->size, (size_t)a->npages << 20);
+    unsigned big = a->nclasses, small = 1;
+    for (int i = 0; i < 8; i++)
+        slab_alloc(a, big, 1);
+    CHECK_EQ_U64(slab_alloc(a, big, 1), 0); /* its budget is spent */
+    hash_ref r = slab_alloc(a, small, 1);   /* but the first page of another */
+    CHECK(r != 0);
+    CHECK_EQ_U64(slab_class_of(a, r), small);
+    CHECK_EQ_U64(slab_pages_in_use(a), 5);  /* what is really handed out */
+    slab_class_info info;
+    slab_class_info_read(a, small, &info);
+    CHECK_EQ_U64(info.pages, 1);
+    bool page_full = true; /* that page's chunks are all usable */
+    for (uint32_t i = 1; i < info.per_page; i++)
+        page_full = page_full && slab_alloc(a, small, 1) != 0;
+    CHECK(page_full);
+    CHECK_EQ_U64(slab_alloc(a, small, 1), 0); /* no second page beyond it */
+    CHECK_EQ_U64(slab_alloc(a, 2, 1) != 0, 1); /* class 2's first page */
+    CHECK_EQ_U64(slab_pages_in_use(a), 6);
+    /* the far end of the reservation is writable (committed on touch) */
+    char *last = a->base + a->size - 8;
+    memset(last, 0xab, 8);
+    CHECK_EQ_U64((unsigned char)last[7], 0xab);
+    slab_arena_destroy(a);
+}
+
+/* Every class at once past the budget stays within the reservation. */
+static void test_first_pages_all_classes(void)
+{
+    slab_params p = test_params();
+    slab_arena *a = slab_arena_create(&p, NULL);
+    for (int i = 0; i < 8; i++)
+        slab_alloc(a, a->nclasses, 1);
+    bool all = true;
+    for (unsigned id = 1; id < a->nclasses; id++)
+        all = all && slab_alloc(a, id, 1) != 0;
+    CHECK(all);
+    CHECK_EQ_U64(slab_pages_in_use(a), 4 + a->nclasses - 1);
     slab_arena_destroy(a);
 }
 
@@ -216,6 +263,8 @@ int main(void)
     test_params_check();
     test_alloc_free();
     test_budget();
+    test_first_page_beyond_budget();
+    test_first_pages_all_classes();
     test_page_move();
     test_big_arena();
     return check_done("test_slab");
