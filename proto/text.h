@@ -26,9 +26,9 @@
  *          wait for the block, check text_data_block_ok() (else answer
  *          TEXT_REPLY_CE_BAD_DATA_CHUNK, store nothing, keep the old item),
  *          consume it (exactly nbytes + 2 bytes, good or bad), execute.
- *        - TEXT_CMD_META (until the meta protocol is implemented): answer
- *          req.reply (TEXT_REPLY_ERROR) and discard req.swallow bytes (the data
- *          block of an `ms`).
+ *        - TEXT_CMD_META: hand the line to meta_parse (proto/meta.h), see
+ *          below. (Stub, still answered by the old daemon code: answer
+ *          req.reply (TEXT_REPLY_ERROR) and discard req.swallow bytes.)
  *        - everything else: execute.
  *     TEXT_ERROR / TEXT_CLIENT_ERROR
  *                       -> consume req.line_len bytes, then discard req.swallow
@@ -37,6 +37,12 @@
  *                          unless text_reply_suppressed(&req).
  *     Any reply of a request with req.noreply set is dropped, errors included
  *     (text_reply_suppressed): memcached does so.
+ *
+ * Meta lines: for EVERY complete line (TEXT_OK, TEXT_ERROR or
+ * TEXT_CLIENT_ERROR) whose command is mg/ms/md/ma/mn/me, req.meta is not
+ * TEXT_META_NONE (even where req.cmd was reset to NONE, e.g. "mg" alone).
+ * Such a line belongs to meta_parse(buf, req.line_len, &mreq): ignore
+ * text_parse's status, reply and swallow for it.
  *
  * Disabled commands: on TEXT_OK and on TEXT_CLIENT_ERROR req.cmd tells the
  * command. memcached checks -F before flush_all's arguments and -A before
@@ -167,7 +173,8 @@ typedef enum text_reply {
  */
 typedef struct text_request {
     text_cmd cmd;        /* the command; also set on TEXT_CLIENT_ERROR (NONE on TEXT_ERROR) */
-    text_meta meta;      /* TEXT_CMD_META only */
+    text_meta meta;      /* set for every complete mg/ms/md/ma/mn/me line, whatever the
+                            status: then use meta_parse (proto/meta.h) */
     size_t line_len;     /* bytes the line took, incl. "\r\n" or "\n" (also on errors) */
 
     text_str key;        /* storage, delete, incr, decr, touch; get*: the first key */

@@ -1,0 +1,321 @@
+/*
+ * proto/meta_compose.c -- meta replies (server side), meta requests and the
+ * reply parser (client side). Every composer writes a whole line or
+ * returns 0 (never a partial line, never past cap).
+ */
+#include "proto/meta.h"
+#include "proto/text_internal.h"
+
+/* A bounded writer: appends until something does not fit, then only records failure. */
+typedef struct meta_out {
+    char *buf;
+    size_t cap;
+    size_t len;
+    bool full;
+} meta_out;
+
+static void meta_put(meta_out *o, const void *p, size_t n)
+{
+    if (o->full || n > o->cap - o->len) {
+        o->full = true;
+        return;
+    }
+    if (n > 0)
+        memcpy(o->buf + o->len, p, n);
+    o->len += n;
+}
+
+static void meta_put_str(meta_out *o, const char *s)
+{
+    meta_put(o, s, strlen(s));
+}
+
+static void meta_put_view(meta_out *o, text_str s)
+{
+    meta_put(o, s.ptr, s.len);
+}
+
+static void meta_put_u64(meta_out *o, uint64_t v)
+{
+    char d[20];
+    meta_put(o, d, text_u64_digits(d, v));
+}
+
+static void meta_put_i64(meta_out *o, int64_t v)
+{
+    if (v < 0) {
+        meta_put(o, "-", 1);
+        meta_put_u64(o, (uint64_t)0 - (uint64_t)v);
+    } else {
+        meta_put_u64(o, (uint64_t)v);
+    }
+}
+
+/* " <letter>" then the caller appends the flag's value. */
+static void meta_put_flag(meta_out *o, char letter)
+{
+    char f[2] = { ' ', letter };
+    meta_put(o, f, 2);
+}
+
+/* Binary key bytes in base64 (a key is at most 250 bytes: 336 characters). */
+static void meta_put_base64(meta_out *o, text_str bytes)
+{
+    char enc[(META_KEY_MAX + 2) / 3 * 4];
+    size_t n = meta_base64_encode((const uint8_t *)bytes.ptr, bytes.len, enc, sizeof(enc));
+    if (n == 0 && bytes.len > 0)
+        o->full = true;
+    meta_put(o, enc, n);
+}
+
+static size_t meta_out_end(meta_out *o)
+{
+    meta_put(o, "\r\n", 2);
+    return o->full ? 0 : o->len;
+}
+
+/* ---- server replies --------------------------------------------------------- */
+
+static const char *const meta_status_words[] = {
+    [META_ST_NONE] = "", [META_ST_VA] = "VA", [META_ST_HD] = "HD", [META_ST_EN] = "EN",
+    [META_ST_NF] = "NF", [META_ST_NS] = "NS", [META_ST_EX] = "EX", [META_ST_MN] = "MN",
+    [META_ST_ME] = "ME",
+};
+
+bool meta_reply_suppressed(const meta_request *req, meta_status st)
+{
+    if (!req->quiet)
+        return false;
+    switch (req->cmd) {
+    case TEXT_META_GET: return st == META_ST_EN;
+    case TEXT_META_SET:
+    case TEXT_META_DELETE: return st == META_ST_HD;
+    case TEXT_META_ARITH: return st == META_ST_HD || st == META_ST_VA;
+    default: return false;
+    }
+}
+
+/* k: the item's key on an mg hit, else the request's; " b" after a binary one. */
+static void meta_put_key(meta_out *o, const meta_request *req, const meta_facts *f)
+{
+    bool item = f != NULL && f->has_item_key;
+    bool binary = item ? f->item_key_binary : req->key_binary;
+    text_str key = item ? f->item_key : meta_key(req);
+    meta_put_flag(o, 'k');
+    if (binary) {
+        meta_put_base64(o, key);
+        meta_put_str(o, " b");
+    } else {
+        meta_put_view(o, key);
+    }
+}
+
+/* One return flag with its value from facts (zero facts when f is NULL). */
+static void meta_put_ret(meta_out *o, const meta_request *req, char c, const meta_facts *f)
+{
+    static const meta_facts none;
+    const meta_facts *v = f ? f : &none;
+    if (c == 'k') {
+        meta_put_key(o, req, f);
+        return;
+    }
+    meta_put_flag(o, c);
+    switch (c) {
+    case 'c': meta_put_u64(o, v->cas); break;
+    case 'f': meta_put_u64(o, v->client_flags); break;
+    case 'h': meta_put(o, v->hit_before ? "1" : "0", 1); break;
+    case 'l': meta_put_u64(o, v->last_access); break;
+    case 'O': meta_put_view(o, req->opaque); break;
+    case 's': meta_put_u64(o, v->size); break;
+    case 't': meta_put_i64(o, v->ttl); break;
+    default: break;
+    }
+}
+
+/* Which flags a status prints: all on success (ms: always), else k and O only. */
+static bool meta_prints_all(const meta_request *req, meta_status st)
+{
+    return st == META_ST_VA || st == META_ST_HD || req->cmd == TEXT_META_SET;
+}
+
+/* mg's recache marks, after the flags: Z, then X, then W (as 1.6.18). */
+static void meta_put_marks(meta_out *o, const meta_facts *f)
+{
+    if (f->other_won)
+        meta_put_str(o, " Z");
+    if (f->stale)
+        meta_put_str(o, " X");
+    if (f->won)
+        meta_put_str(o, " W");
+}
+
+size_t meta_compose_reply(char *buf, size_t cap, const meta_request *req,
+                          meta_status st, const meta_facts *facts)
+{
+    meta_out o = { buf, cap, 0, false };
+    if (st <= META_ST_NONE || st >= META_ST_ME)
+        return 0;
+    meta_put_str(&o, meta_status_words[st]);
+    if (st == META_ST_VA) {
+        meta_put(&o, " ", 1);
+        meta_put_u64(&o, facts ? facts->value_len : 0);
+    }
+    bool all = meta_prints_all(req, st);
+    for (size_t i = 0; i < req->nret && st != META_ST_MN; i++) {
+        char c = req->ret[i];
+        if (all || c == 'k' || c == 'O')
+            meta_put_ret(&o, req, c, all ? facts : NULL);
+    }
+    if (req->cmd == TEXT_META_GET && facts != NULL && (st == META_ST_VA || st == META_ST_HD))
+        meta_put_marks(&o, facts);
+    return meta_out_end(&o);
+}
+
+size_t meta_compose_debug(char *buf, size_t cap, text_str item_key,
+                          const meta_debug_facts *f)
+{
+    meta_out o = { buf, cap, 0, false };
+    meta_put_str(&o, "ME ");
+    if (f->key_binary)
+        meta_put_base64(&o, item_key);
+    else
+        meta_put_view(&o, item_key);
+    meta_put_str(&o, " exp=");
+    meta_put_i64(&o, f->exp);
+    meta_put_str(&o, " la=");
+    meta_put_u64(&o, f->last_access);
+    meta_put_str(&o, " cas=");
+    meta_put_u64(&o, f->cas);
+    meta_put_str(&o, f->fetched ? " fetch=yes cls=" : " fetch=no cls=");
+    meta_put_u64(&o, f->slab_class);
+    meta_put_str(&o, " size=");
+    meta_put_u64(&o, f->size);
+    return meta_out_end(&o);
+}
+
+/* ---- client requests -------------------------------------------------------- */
+
+size_t meta_compose_request(char *buf, size_t cap, text_meta cmd, text_str key,
+                            uint64_t nbytes, const char *flags)
+{
+    static const char *const names[] = { "", "mg", "ms", "md", "ma", "mn", "me" };
+    if (cmd <= TEXT_META_NONE || cmd > TEXT_META_DEBUG)
+        return 0;
+    meta_out o = { buf, cap, 0, false };
+    meta_put_str(&o, names[cmd]);
+    if (cmd != TEXT_META_NOOP) {
+        meta_put(&o, " ", 1);
+        meta_put_view(&o, key);
+    }
+    if (cmd == TEXT_META_SET) {
+        meta_put(&o, " ", 1);
+        meta_put_u64(&o, nbytes);
+    }
+    if (flags != NULL && flags[0] != '\0') {
+        meta_put(&o, " ", 1);
+        meta_put_str(&o, flags);
+    }
+    return meta_out_end(&o);
+}
+
+/* ---- client: reply parsing ------------------------------------------------- */
+
+static meta_status meta_status_of(text_str word)
+{
+    for (int s = META_ST_VA; s <= META_ST_ME; s++)
+        if (text_str_eq(word, meta_status_words[s]))
+            return (meta_status)s;
+    return META_ST_NONE;
+}
+
+/* The error code whose line (without "\r\n") equals line, or NONE. */
+static meta_error meta_error_of(text_str line)
+{
+    for (int e = META_ERR_UNKNOWN; e < META_ERR__COUNT; e++) {
+        const char *s = meta_error_str((meta_error)e);
+        size_t n = strlen(s) - 2;
+        if (line.len == n && memcmp(line.ptr, s, n) == 0)
+            return (meta_error)e;
+    }
+    return META_ERR_NONE;
+}
+
+/* VA: the length word and the data block after the header line. */
+static text_status meta_parse_va(const char *buf, size_t len, meta_reply_msg *msg, text_str *rest)
+{
+    text_str word;
+    int64_t n;
+    if (!text_next_token(rest, &word) || !text_scan_i64(word, &n) || n < 0)
+        return TEXT_CLIENT_ERROR;
+    msg->nbytes = (uint64_t)n;
+    size_t need = msg->len + (size_t)n + 2;
+    if (len < need)
+        return TEXT_EAGAIN;
+    if (!text_data_block_ok(buf + msg->len, (size_t)n))
+        return TEXT_CLIENT_ERROR;
+    msg->data.ptr = buf + msg->len;
+    msg->data.len = (size_t)n;
+    msg->len = need;
+    return TEXT_OK;
+}
+
+static text_str meta_trim(text_str s)
+{
+    while (s.len > 0 && s.ptr[0] == ' ') {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len > 0 && s.ptr[s.len - 1] == ' ')
+        s.len--;
+    return s;
+}
+
+text_status meta_parse_reply(const char *buf, size_t len, meta_reply_msg *msg)
+{
+    const char *nl = len ? memchr(buf, '\n', len) : NULL;
+    if (nl == NULL)
+        return TEXT_EAGAIN;
+    memset(msg, 0, sizeof(*msg));
+    msg->len = (size_t)(nl - buf) + 1;
+    msg->line.ptr = buf;
+    msg->line.len = (size_t)(nl - buf) - (nl > buf && nl[-1] == '\r');
+    text_str rest = msg->line, word;
+    text_next_token(&rest, &word);
+    msg->status = meta_status_of(word);
+    if (msg->status == META_ST_NONE) {
+        msg->error = meta_error_of(msg->line);
+        return TEXT_OK;
+    }
+    text_status st = TEXT_OK;
+    if (msg->status == META_ST_VA)
+        st = meta_parse_va(buf, len, msg, &rest);
+    msg->flags = meta_trim(rest);
+    return st;
+}
+
+bool meta_reply_flag(const meta_reply_msg *msg, char c, text_str *val)
+{
+    text_str rest = msg->flags, tok;
+    if (msg->status == META_ST_ME)
+        return false;
+    while (text_next_token(&rest, &tok)) {
+        if (tok.ptr[0] == c) {
+            val->ptr = tok.ptr + 1;
+            val->len = tok.len - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool meta_reply_flag_u64(const meta_reply_msg *msg, char c, uint64_t *val)
+{
+    text_str v;
+    return meta_reply_flag(msg, c, &v) && v.len > 0 && text_scan_u64(v, val);
+}
+
+bool meta_reply_flag_i64(const meta_reply_msg *msg, char c, int64_t *val)
+{
+    text_str v;
+    return meta_reply_flag(msg, c, &v) && v.len > 0 && text_scan_i64(v, val);
+}
