@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "daemon/process.h"
+#include "daemon/process_meta.h"
 #include "daemon/worker.h"
 
 #define CONN_IOV_MAX 512       /* iovecs per sendmsg */
@@ -107,6 +108,8 @@ static void conn_drop_store(conn *c)
     if (c->store.item != NULL)
         cache_release(worker_cache(c->w), c->store.item);
     c->store.item = NULL;
+    free(c->meta_line);
+    c->meta_line = NULL;
 }
 
 void conn_reset_input(conn *c)
@@ -405,6 +408,12 @@ static conn_step_result conn_step_command(conn *c)
     if (conn_verbose(c) > 1)
         conn_print_line(c, line, c->req.line_len);
     c->reqs_this_event++;
+    if (c->req.meta != TEXT_META_NONE) { /* meta protocol: process_meta.h */
+        process_meta(c, line, c->req.line_len);
+        conn_echo_reply(c, mark);
+        c->rstart += c->req.line_len;
+        return c->close_after ? CONN_STEP_STOP : CONN_STEP_RAN;
+    }
     if (st != TEXT_OK) {
         c->rstart += c->req.line_len;
         process_parse_error(c, &c->req);

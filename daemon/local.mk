@@ -7,6 +7,7 @@ DAEMON_SRC += daemon/server.c daemon/server_ctx.h \
               daemon/worker.c daemon/worker.h \
               daemon/conn.c daemon/conn.h \
               daemon/process.c daemon/process_stats.c daemon/process.h \
+              daemon/process_meta.c daemon/process_meta.h \
               daemon/stats.c daemon/stats.h \
               daemon/udp.c daemon/udp.h
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/process_meta.h"
 #include "daemon/server_ctx.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -212,6 +213,10 @@ static void process_count_store(conn *c, text_cmd cmd, cache_status st)
 void process_store_finish(conn *c, const conn_store *s, cache_item *it,
                           bool block_ok)
 {
+    if (s->cmd == TEXT_CMD_META) {
+        process_meta_store_finish(c, s, it, block_ok);
+        return;
+    }
     if (!block_ok) {
         cache_release(process_ct(c), it);
         process_reply_unless(c, s->noreply, TEXT_REPLY_CE_BAD_DATA_CHUNK);
@@ -334,11 +339,7 @@ void process_command(conn *c, text_request *req)
     case TEXT_CMD_STATS: process_stats_command(c, req); break;
     case TEXT_CMD_DEBUGTIME: process_debugtime(c, req); break;
     default:
-        /*
-         * TODO(meta): the meta commands (mg ms md ma mn me) are not run yet;
-         * proto gives the stub answer in req->reply (conn.c swallows an ms
-         * data block from req->swallow).
-         */
+        /* Meta lines never get here: conn.c hands them to process_meta. */
         process_reply_unless(c, req->noreply, req->reply != TEXT_REPLY_NONE
                                                   ? req->reply : TEXT_REPLY_ERROR);
         break;

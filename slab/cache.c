@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slab/cache_internal.h"
 #include "slab/crawler.h"
 #include "slab/engine.h"
 #include "slab/lru.h"
@@ -21,7 +22,6 @@
 #define CACHE_BUMP_INTERVAL 60    /* seconds between atime updates on hits */
 #define CACHE_HASH_STRIPES 8192
 #define CACHE_HASHPOWER_DEFAULT 16
-#define CACHE_DELTA_MAX_LEN 64    /* longest value incr/decr will parse */
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -133,7 +133,7 @@ static void *cache_expander_main(void *arg)
     return NULL;
 }
 
-static void cache_grow_if_wanted(cache *c)
+void cache_grow_if_wanted(cache *c)
 {
     if (hash_wants_growth(c->hash))
         engine_bg_wake(c, &c->expander);
@@ -282,14 +282,14 @@ void cache_thread_destroy(cache_thread *t)
     free(t);
 }
 
-static void cache_count(cache_thread *t, unsigned id, enum engine_class_stat s)
+void cache_count(cache_thread *t, unsigned id, enum engine_class_stat s)
 {
     engine_count(&t->n.cls[id][s], 1);
 }
 
 /* ---- lookups ------------------------------------------------------------- */
 
-static bool cache_key_ok(const char *key, size_t nkey)
+bool cache_key_ok(const char *key, size_t nkey)
 {
     return key != NULL && nkey > 0 && nkey <= CACHE_KEY_MAX;
 }
@@ -298,8 +298,8 @@ static bool cache_key_ok(const char *key, size_t nkey)
  * The live item under key, or NULL; a dead one found on the way is unlinked
  * (and counted as get_expired/get_flushed when `is_get`). Stripe lock held.
  */
-static item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
-                                 uint64_t hv, uint32_t now, bool is_get)
+item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
+                          uint64_t hv, uint32_t now, bool is_get)
 {
     cache *c = t->c;
     hash_ref ref = hash_find_locked(c->hash, hv, key, nkey);
@@ -316,8 +316,15 @@ static item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
     return NULL;
 }
 
-/* A hit: FETCHED on the first, ACTIVE after; atime now and then. No LRU lock. */
-static void cache_bump(cache_thread *t, item *it, uint32_t now)
+void cache_count_hit(cache_thread *t, const item *it)
+{
+    uint32_t st = item_state(it);
+    unsigned id = engine_class_of(t->c, it);
+    cache_count(t, id, ENGINE_GET_HITS);
+    cache_count(t, id, ENGINE_HITS_HOT + ((st & ITEM_SEG_MASK) >> ITEM_SEG_SHIFT));
+}
+
+void cache_mark_accessed(item *it, uint32_t now)
 {
     uint32_t st = item_state(it);
     if (!(st & ITEM_FETCHED))
@@ -327,14 +334,18 @@ static void cache_bump(cache_thread *t, item *it, uint32_t now)
     uint32_t at = atomic_load_explicit(&it->atime, memory_order_relaxed);
     if (now > at + CACHE_BUMP_INTERVAL)
         atomic_store_explicit(&it->atime, now, memory_order_relaxed);
-    unsigned id = engine_class_of(t->c, it);
-    cache_count(t, id, ENGINE_GET_HITS);
-    cache_count(t, id, ENGINE_HITS_HOT + ((st & ITEM_SEG_MASK) >> ITEM_SEG_SHIFT));
+}
+
+/* A hit: FETCHED on the first, ACTIVE after; atime now and then. No LRU lock. */
+static void cache_bump(cache_thread *t, item *it, uint32_t now)
+{
+    cache_count_hit(t, it);
+    cache_mark_accessed(it, now);
 }
 
 /* Looks up and references a live item (stripe lock taken inside). */
-static item *cache_get_ref(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
-                           uint32_t now, bool is_get)
+item *cache_get_ref(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
+                    uint32_t now, bool is_get)
 {
     hash_lock(t->c->hash, hv);
     item *it = cache_lookup_locked(t, key, nkey, hv, now, is_get);
@@ -380,17 +391,21 @@ cache_span cache_item_span(const cache_item *it, size_t i)
 
 /* ---- linking ------------------------------------------------------------- */
 
-/*
- * Links `it` under its key, in place of `old` if not NULL (which is then
- * unlinked), with a new cas unless `keep_cas` (then old's). Stripe lock of
- * hv held. Returns the cas.
- */
-static uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t hv,
-                                  uint32_t now, bool keep_cas)
+uint64_t cache_pick_cas(cache *c, const item *old, cache_cas_rule rule, uint64_t given)
+{
+    if (!c->opts.use_cas)
+        return 0;
+    if (rule == CACHE_CAS_GIVEN)
+        return given;
+    if (rule == CACHE_CAS_KEEP && old != NULL)
+        return item_cas(old);
+    return atomic_fetch_add(&c->next_cas, 1);
+}
+
+uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t hv,
+                           uint32_t now, uint64_t cas)
 {
     cache *c = t->c;
-    uint64_t cas = (keep_cas && old) ? item_cas(old)
-                   : c->opts.use_cas ? atomic_fetch_add(&c->next_cas, 1) : 0;
     item_set_cas(it, cas);
     atomic_store_explicit(&it->atime, now, memory_order_relaxed);
     hash_ref ref = engine_ref(c, it);
@@ -406,9 +421,8 @@ static uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t
     return cas;
 }
 
-/* Links `fresh` in place of `old` if old is still the live item. */
-static bool cache_swap(cache_thread *t, item *old, item *fresh, bool keep_cas,
-                       uint64_t *cas_out)
+bool cache_swap_ex(cache_thread *t, item *old, item *fresh, const cache_swap_how *how,
+                   uint64_t *cas_out)
 {
     uint64_t hv = engine_item_hv(fresh);
     uint32_t now = engine_now(t->c, NULL);
@@ -416,7 +430,10 @@ static bool cache_swap(cache_thread *t, item *old, item *fresh, bool keep_cas,
     hash_ref ref = hash_find_locked(t->c->hash, hv, item_key(fresh), item_nkey(fresh));
     bool ok = ref == engine_ref(t->c, old) && engine_item_dead(t->c, old, now) == ENGINE_ALIVE;
     if (ok) {
-        uint64_t cas = cache_link_locked(t, fresh, old, hv, now, keep_cas);
+        if (how->keep_marks)
+            item_set_bits(fresh, item_state(old) & (ITEM_MARKS | ITEM_FETCHED));
+        uint64_t cas = cache_link_locked(t, fresh, old, hv, now,
+                                         cache_pick_cas(t->c, old, how->rule, how->cas));
         if (cas_out)
             *cas_out = cas;
     }
@@ -424,17 +441,26 @@ static bool cache_swap(cache_thread *t, item *old, item *fresh, bool keep_cas,
     return ok;
 }
 
-/* A new unlinked item with old's key and flags, given exptime and size. */
-static cache_status cache_alloc_like(cache_thread *t, const item *old, uint32_t exptime,
-                                     size_t nbytes, item **out)
+/* Links `fresh` in place of `old` if old is still the live item. */
+static bool cache_swap(cache_thread *t, item *old, item *fresh, bool keep_cas,
+                       uint64_t *cas_out)
 {
-    uint32_t now = engine_now(t->c, NULL);
-    return engine_item_alloc(t->c, item_key(old), item_nkey(old), item_cflags(old),
-                             exptime, nbytes, now, out);
+    cache_swap_how how = {keep_cas ? CACHE_CAS_KEEP : CACHE_CAS_NEW, 0, keep_cas};
+    return cache_swap_ex(t, old, fresh, &how, cas_out);
 }
 
-/* Copies src's whole value into dst at offset. */
-static void cache_copy_value(item *dst, size_t offset, const item *src)
+cache_status cache_alloc_like(cache_thread *t, const item *old, uint32_t exptime,
+                              size_t nbytes, item **out)
+{
+    uint32_t now = engine_now(t->c, NULL);
+    cache_status st = engine_item_alloc(t->c, item_key(old), item_nkey(old),
+                                        item_cflags(old), exptime, nbytes, now, out);
+    if (st == CACHE_OK)
+        item_set_key_binary(*out, item_key_binary(old));
+    return st;
+}
+
+void cache_copy_value(item *dst, size_t offset, const item *src)
 {
     size_t n = item_span_count(src);
     for (size_t i = 0; i < n; i++) {
@@ -459,6 +485,17 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey, uint32_t
     return engine_item_alloc(t->c, key, nkey, flags, exp, nbytes, now, (item **)out);
 }
 
+void cache_item_set_key_binary(cache_item *it, bool binary)
+{
+    if (it != NULL && !item_is_linked((item *)it))
+        item_set_key_binary((item *)it, binary);
+}
+
+bool cache_item_key_binary(const cache_item *it)
+{
+    return item_key_binary((const item *)it);
+}
+
 void cache_item_write(cache_item *pub, size_t offset, const void *src, size_t len)
 {
     item *it = (item *)pub;
@@ -468,187 +505,30 @@ void cache_item_write(cache_item *pub, size_t offset, const void *src, size_t le
     item_write(it, offset, src, len > n - offset ? n - offset : len);
 }
 
-/* APPEND/PREPEND: a new item from the present value and it's bytes. */
-static cache_status cache_store_concat(cache_thread *t, item *it, bool append,
-                                       uint64_t *cas_out)
-{
-    uint64_t hv = engine_item_hv(it);
-    for (;;) {
-        uint32_t now = engine_now(t->c, NULL);
-        item *old = cache_get_ref(t, item_key(it), item_nkey(it), hv, now, false);
-        if (old == NULL)
-            return CACHE_NOT_STORED;
-        item *fresh;
-        cache_status st = cache_alloc_like(t, old, item_exptime(old),
-                                           item_nbytes(old) + item_nbytes(it), &fresh);
-        if (st == CACHE_OK) {
-            cache_copy_value(fresh, append ? 0 : item_nbytes(it), old);
-            cache_copy_value(fresh, append ? item_nbytes(old) : 0, it);
-            if (!cache_swap(t, old, fresh, false, cas_out))
-                st = CACHE_EXISTS; /* raced: start over */
-            else
-                cache_count(t, engine_class_of(t->c, fresh), ENGINE_CMD_SET);
-            cache_release(t, (cache_item *)fresh);
-        }
-        cache_release(t, (cache_item *)old);
-        if (st != CACHE_EXISTS)
-            return st;
-    }
-}
-
-/* The verdict of a store mode given the present item (stripe lock held). */
-static cache_status cache_store_verdict(cache_thread *t, cache_store_mode mode,
-                                        const item *old, uint64_t cas)
-{
-    switch (mode) {
-    case CACHE_ADD:
-        return old ? CACHE_NOT_STORED : CACHE_OK;
-    case CACHE_REPLACE:
-        return old ? CACHE_OK : CACHE_NOT_STORED;
-    case CACHE_CAS:
-        if (old == NULL)
-            return CACHE_NOT_FOUND;
-        if (item_cas(old) != cas) {
-            cache_count(t, engine_class_of(t->c, old), ENGINE_CAS_BADVAL);
-            return CACHE_EXISTS;
-        }
-        cache_count(t, engine_class_of(t->c, old), ENGINE_CAS_HITS);
-        return CACHE_OK;
-    default:
-        return CACHE_OK;
-    }
-}
-
-cache_status cache_store(cache_thread *t, cache_item *pub, cache_store_mode mode,
+cache_status cache_store(cache_thread *t, cache_item *it, cache_store_mode mode,
                          uint64_t cas, uint64_t *cas_out)
 {
-    item *it = (item *)pub;
-    if (it == NULL || item_is_linked(it))
-        return CACHE_EINVAL;
-    if (mode == CACHE_APPEND || mode == CACHE_PREPEND)
-        return cache_store_concat(t, it, mode == CACHE_APPEND, cas_out);
-    cache *c = t->c;
-    uint64_t hv = engine_item_hv(it);
-    uint32_t now = engine_now(c, NULL);
-    cache_count(t, engine_class_of(c, it), ENGINE_CMD_SET);
-    hash_lock(c->hash, hv);
-    item *old = cache_lookup_locked(t, item_key(it), item_nkey(it), hv, now, false);
-    cache_status st = cache_store_verdict(t, mode, old, cas);
-    if (st == CACHE_OK) {
-        uint64_t new_cas = cache_link_locked(t, it, old, hv, now, false);
-        if (cas_out)
-            *cas_out = new_cas;
-    }
-    hash_unlock(c->hash, hv);
-    if (st == CACHE_OK)
-        cache_grow_if_wanted(c);
-    return st;
+    cache_store_opts o = {.mode = mode, .compare = mode == CACHE_CAS, .compare_cas = cas};
+    return cache_store_ex(t, it, &o, cas_out);
 }
 
 cache_status cache_delete(cache_thread *t, const char *key, size_t nkey, uint64_t cas)
 {
-    if (!cache_key_ok(key, nkey))
-        return CACHE_EINVAL;
-    cache *c = t->c;
-    uint64_t hv = hash_key(key, nkey);
-    uint32_t now = engine_now(c, NULL);
-    hash_lock(c->hash, hv);
-    item *it = cache_lookup_locked(t, key, nkey, hv, now, false);
-    cache_status st = CACHE_NOT_FOUND;
-    if (it != NULL && cas != 0 && item_cas(it) != cas) {
-        st = CACHE_EXISTS;
-    } else if (it != NULL) {
-        cache_count(t, engine_class_of(c, it), ENGINE_DELETE_HITS);
-        engine_unlink_locked(c, it, hv, false);
-        st = CACHE_OK;
-    }
-    hash_unlock(c->hash, hv);
-    return st;
-}
-
-/* ---- incr / decr --------------------------------------------------------- */
-
-/* Parses a decimal uint64 (spaces around allowed, as memcached pads). */
-static bool cache_parse_u64(const item *it, uint64_t *out)
-{
-    size_t n = item_nbytes(it), i = 0, digits = 0;
-    char buf[CACHE_DELTA_MAX_LEN];
-    if (n == 0 || n > sizeof(buf))
-        return false;
-    item_read(it, 0, buf, n);
-    uint64_t v = 0;
-    while (i < n && buf[i] == ' ')
-        i++;
-    for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++, digits++) {
-        uint64_t d = (uint64_t)(buf[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    while (i < n && (buf[i] == ' ' || buf[i] == '\r' || buf[i] == '\n'))
-        i++;
-    *out = v;
-    return digits > 0 && digits <= 20 && i == n;
-}
-
-static uint64_t cache_apply_delta(uint64_t v, bool incr, uint64_t delta)
-{
-    if (incr)
-        return v + delta;
-    return delta > v ? 0 : v - delta;
-}
-
-/*
- * The stored text of an incr/decr result (memcached's layout): the decimal
- * digits of v, padded with trailing spaces to the old value's length
- * old_len when they are shorter. text holds CACHE_DELTA_MAX_LEN bytes
- * (old_len never exceeds it: see cache_parse_u64). Returns the length.
- */
-static size_t cache_delta_text(uint64_t v, size_t old_len, char *text)
-{
-    int n = snprintf(text, CACHE_DELTA_MAX_LEN, "%llu", (unsigned long long)v);
-    size_t len = (size_t)n;
-    if (old_len > len && old_len <= CACHE_DELTA_MAX_LEN) {
-        memset(text + len, ' ', old_len - len);
-        len = old_len;
-    }
-    return len;
+    cache_delete_opts o = {.compare = cas != 0, .compare_cas = cas};
+    return cache_delete_ex(t, key, nkey, &o);
 }
 
 cache_status cache_delta(cache_thread *t, const char *key, size_t nkey, bool incr,
                          uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
 {
-    if (!cache_key_ok(key, nkey))
-        return CACHE_EINVAL;
-    uint64_t hv = hash_key(key, nkey);
-    for (;;) {
-        uint32_t now = engine_now(t->c, NULL);
-        item *old = cache_get_ref(t, key, nkey, hv, now, false);
-        if (old == NULL)
-            return CACHE_NOT_FOUND;
-        uint64_t v;
-        cache_status st = CACHE_NON_NUMERIC;
-        item *fresh = NULL;
-        if (cache_parse_u64(old, &v)) {
-            char text[CACHE_DELTA_MAX_LEN];
-            v = cache_apply_delta(v, incr, delta);
-            size_t len = cache_delta_text(v, item_nbytes(old), text);
-            st = cache_alloc_like(t, old, item_exptime(old), len, &fresh);
-            if (st == CACHE_OK) {
-                item_write(fresh, 0, text, len);
-                st = cache_swap(t, old, fresh, false, cas_out) ? CACHE_OK : CACHE_EXISTS;
-                cache_release(t, (cache_item *)fresh);
-            }
-        }
-        if (st == CACHE_OK) {
-            cache_count(t, engine_class_of(t->c, old), incr ? ENGINE_INCR_HITS : ENGINE_DECR_HITS);
-            if (value_out)
-                *value_out = v;
-        }
-        cache_release(t, (cache_item *)old);
-        if (st != CACHE_EXISTS)
-            return st;
-    }
+    cache_delta_opts o = {.decr = !incr, .delta = delta};
+    cache_delta_info info;
+    cache_status st = cache_delta_ex(t, key, nkey, &o, &info);
+    if (st == CACHE_OK && value_out)
+        *value_out = info.value;
+    if (st == CACHE_OK && cas_out)
+        *cas_out = info.cas;
+    return st;
 }
 
 /* ---- touch --------------------------------------------------------------- */
@@ -675,13 +555,8 @@ static item *cache_touch_in_place(cache_thread *t, const char *key, size_t nkey,
     return it;
 }
 
-/*
- * Gives the live item under key the expiry `exp`; returns it referenced
- * (if want_item) or NULL. An item without an exptime slot is replaced by a
- * copy that has one.
- */
-static item *cache_touch_item(cache_thread *t, const char *key, size_t nkey,
-                              uint32_t exp, bool want_item, cache_status *st)
+item *cache_touch_item(cache_thread *t, const char *key, size_t nkey,
+                       uint32_t exp, bool want_item, cache_status *st)
 {
     uint64_t hv = hash_key(key, nkey);
     item *it;

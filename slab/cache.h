@@ -27,6 +27,8 @@
  * the caller. Its key, flags and value bytes stay valid and unchanged until
  * the caller calls cache_release, even if another thread replaces or deletes
  * the key meanwhile (the old item is freed when its last reference goes).
+ * An item takes at most 8191 references at once; a lookup that would need
+ * one more misses (see item.h).
  */
 #ifndef CASHEW_SLAB_CACHE_H
 #define CASHEW_SLAB_CACHE_H
@@ -225,6 +227,167 @@ cache_status cache_touch(cache_thread *t, const char *key, size_t nkey, int64_t 
  * reclaimed lazily (on access, by the crawler, or from the LRU tail).
  */
 void cache_flush(cache_thread *t, int64_t exptime);
+
+/* ---- meta-protocol operations ------------------------------------------ */
+/*
+ * Extended variants of the operations above for memcached's meta commands
+ * (mg ms md ma me). Besides the usual fields an item carries two marks:
+ *   STALE  the item was invalidated (md I, or ms I with an older cas): its
+ *          data may still be served, but readers are told it is stale;
+ *   TOKEN  a "win" was handed out: one caller was told to recache the item;
+ *          every later reader is told another client already won.
+ * A normal store replaces the item and so clears both. Marks change only
+ * under the key's stripe lock, so exactly one caller ever wins per item.
+ * A zeroed options struct means "plain" behaviour. All exptime fields take
+ * memcached exptime arguments (see the top of this file).
+ */
+
+/* mg: what cache_get_ex should do besides looking up. */
+typedef struct cache_get_opts {
+    bool no_bump;           /* u: leave FETCHED, ACTIVE and the access time alone */
+    bool touch;             /* T: on a hit, set the expiry to touch_exptime first */
+    int64_t touch_exptime;
+    bool vivify;            /* N: on a miss, create an empty (0-byte, flags 0)
+                               item expiring at vivify_exptime; the caller wins */
+    int64_t vivify_exptime;
+    bool recache;           /* R: win if the item expires (is not "never") and
+                               sooner than recache_exptime would */
+    int64_t recache_exptime;
+    bool set_cas;           /* E: a vivified item gets new_cas instead of a fresh cas */
+    uint64_t new_cas;
+} cache_get_opts;
+
+/* mg: what happened, with item facts from BEFORE this access updated them. */
+typedef struct cache_get_info {
+    bool created;           /* vivified by this call (then win is true) */
+    bool win;               /* W: this caller won the right to recache */
+    bool stale;             /* X: the item is marked stale */
+    bool lost;              /* Z: a win was handed out before this call */
+    bool hit_before;        /* h: fetched before this call */
+    uint32_t idle;          /* l: seconds since the last access, before this call */
+    int64_t ttl;            /* t: seconds left after this call, -1 = never expires */
+} cache_get_info;
+
+/*
+ * Looks up key like cache_get, applying *o (may be NULL) and filling *info
+ * (may be NULL). Returns the item with a reference held, or NULL on a miss
+ * (also when vivify could not allocate: then nothing is created). A stale
+ * item's first reader since it became stale wins (unless a win was already
+ * handed out); R wins the same way for an item close to expiry; N creates
+ * the item and wins on a miss. Two callers racing with N on a missing key:
+ * exactly one gets created/win, the other sees the new item with lost set.
+ * Counts get hits like cache_get (touch hits too with T).
+ */
+cache_item *cache_get_ex(cache_thread *t, const char *key, size_t nkey,
+                         const cache_get_opts *o, cache_get_info *info);
+
+/*
+ * Looks up a live item and returns it referenced without marking it
+ * fetched, bumping it or counting anything (me). NULL if absent.
+ */
+cache_item *cache_peek(cache_thread *t, const char *key, size_t nkey);
+
+/* ms: how cache_store_ex links an item. */
+typedef struct cache_store_opts {
+    cache_store_mode mode;  /* SET ADD REPLACE APPEND PREPEND (CAS: use compare) */
+    bool compare;           /* C: only if the present item's cas is compare_cas
+                               (missing item: CACHE_NOT_FOUND for SET/REPLACE,
+                               CACHE_NOT_STORED for ADD/APPEND/PREPEND; ADD
+                               ignores it) */
+    uint64_t compare_cas;
+    bool invalidate;        /* I (with C): a compare_cas OLDER than the item's
+                               still stores, but the new item is marked STALE and
+                               keeps the old one's expiry and TOKEN mark */
+    bool set_cas;           /* E: the stored item gets new_cas instead of a fresh cas */
+    uint64_t new_cas;
+    bool vivify;            /* N: APPEND/PREPEND on a missing key store the item as is */
+} cache_store_opts;
+
+/*
+ * Links the filled, unstored item `it` as *o says; *cas_out (may be NULL)
+ * gets the new cas on CACHE_OK. The caller still releases `it` afterwards.
+ * Returns as cache_store (CACHE_EXISTS for a compare mismatch). The stored
+ * item carries no STALE/TOKEN mark, except with invalidate as above.
+ */
+cache_status cache_store_ex(cache_thread *t, cache_item *it, const cache_store_opts *o,
+                            uint64_t *cas_out);
+
+/* md: what cache_delete_ex does. */
+typedef struct cache_delete_opts {
+    bool compare;           /* C: only if the item's cas is compare_cas (else EXISTS) */
+    uint64_t compare_cas;
+    bool invalidate;        /* I: keep the item, mark it STALE, clear its TOKEN,
+                               give it a new cas */
+    bool touch;             /* T (with invalidate or empty_value): new expiry */
+    int64_t exptime;
+    bool set_cas;           /* E: the kept item's cas is new_cas */
+    uint64_t new_cas;
+    bool empty_value;       /* x: keep the item (key, flags) with an empty value */
+} cache_delete_opts;
+
+/*
+ * Deletes (or, with invalidate / empty_value, rewrites) the live item under
+ * key. Returns CACHE_OK, CACHE_NOT_FOUND, CACHE_EXISTS (compare mismatch),
+ * CACHE_ENOMEM (no memory for the rewritten copy) or CACHE_EINVAL.
+ */
+cache_status cache_delete_ex(cache_thread *t, const char *key, size_t nkey,
+                             const cache_delete_opts *o);
+
+/* ma: what cache_delta_ex does. */
+typedef struct cache_delta_opts {
+    bool decr;              /* decrement (stops at 0); else increment (wraps) */
+    uint64_t delta;
+    bool compare;           /* C: only if the item's cas is compare_cas (else EXISTS) */
+    uint64_t compare_cas;
+    bool set_cas;           /* E: the new item's cas is new_cas */
+    uint64_t new_cas;
+    bool vivify;            /* N: on a miss create the item with the value
+                               `initial` (no delta applied), expiring at vivify_exptime */
+    int64_t vivify_exptime;
+    uint64_t initial;
+    bool touch;             /* T: on success (not on creation) set the expiry */
+    int64_t exptime;
+} cache_delta_opts;
+/* (A stale item stays stale through incr/decr, as memcached's in-place update.) */
+
+typedef struct cache_delta_info {
+    uint64_t value;         /* the new value */
+    uint64_t cas;           /* the new item's cas */
+    int64_t ttl;            /* seconds left, -1 = never expires */
+    bool created;           /* vivified by this call */
+} cache_delta_info;
+
+/*
+ * incr/decr as cache_delta, with *o's options; fills *info (may be NULL)
+ * on CACHE_OK. Returns CACHE_OK, CACHE_NOT_FOUND, CACHE_EXISTS,
+ * CACHE_NON_NUMERIC, CACHE_ENOMEM or CACHE_EINVAL.
+ */
+cache_status cache_delta_ex(cache_thread *t, const char *key, size_t nkey,
+                            const cache_delta_opts *o, cache_delta_info *info);
+
+/* Everything `me` shows about an item (and mg's marks). */
+typedef struct cache_item_info {
+    int64_t ttl;            /* seconds left, -1 = never expires */
+    uint32_t idle;          /* seconds since the last access */
+    uint64_t cas;
+    bool fetched;
+    bool stale;
+    bool token;             /* a win was handed out */
+    bool key_binary;
+    unsigned class_id;      /* 1-based slab class of the (head) chunk */
+    size_t size;            /* bytes the item takes: header + fields + key + value */
+} cache_item_info;
+
+/* Fills *out for an item the caller holds a reference to. */
+void cache_item_describe(cache_thread *t, const cache_item *it, cache_item_info *out);
+
+/*
+ * The "key was sent base64-encoded" bit (ms/mg b): set on an item from
+ * cache_alloc before storing it; copies made by the engine (append, incr,
+ * touch, invalidate) keep it.
+ */
+void cache_item_set_key_binary(cache_item *it, bool binary);
+bool cache_item_key_binary(const cache_item *it);
 
 /* ---- statistics ------------------------------------------------------- */
 

@@ -254,12 +254,25 @@ bool item_key_equals(const item *it, const char *key, size_t nkey)
 
 size_t item_nbytes(const item *it)
 {
-    return it->nbytes;
+    return it->nbytes & ~ITEM_NBYTES_KEY_BINARY;
+}
+
+bool item_key_binary(const item *it)
+{
+    return (it->nbytes & ITEM_NBYTES_KEY_BINARY) != 0;
+}
+
+void item_set_key_binary(item *it, bool binary)
+{
+    if (binary)
+        it->nbytes |= ITEM_NBYTES_KEY_BINARY;
+    else
+        it->nbytes &= ~ITEM_NBYTES_KEY_BINARY;
 }
 
 size_t item_total(const item *it)
 {
-    return (size_t)(item_key(it) - (const char *)it) + item_nkey(it) + it->nbytes;
+    return (size_t)(item_key(it) - (const char *)it) + item_nkey(it) + item_nbytes(it);
 }
 
 /* ---- value spans -------------------------------------------------------- */
@@ -273,18 +286,19 @@ const char *item_span(const item *it, size_t i, size_t *len)
 {
     const char *value = item_key(it) + item_nkey(it);
     if (!(item_state(it) & ITEM_CHAINED)) {
-        *len = i == 0 ? it->nbytes : 0;
+        *len = i == 0 ? item_nbytes(it) : 0;
         return value;
     }
     size_t cs = item_chunk_size(it);
     size_t first = cs - (size_t)(value - (const char *)it);
+    size_t nbytes = item_nbytes(it);
     if (i == 0) {
-        *len = first < it->nbytes ? first : it->nbytes;
+        *len = first < nbytes ? first : nbytes;
         return value;
     }
     size_t per = cs - ITEM_DATA_HEADER;
     size_t done = first + (i - 1) * per;
-    size_t left = it->nbytes > done ? it->nbytes - done : 0;
+    size_t left = nbytes > done ? nbytes - done : 0;
     *len = left < per ? left : per;
     return item_chain_chunk(it, i - 1) + ITEM_DATA_HEADER;
 }

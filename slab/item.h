@@ -15,9 +15,16 @@
  *   prev/next  LRU segment links (refs)
  *   atime   last access, engine seconds (relaxed atomic)
  *   nbytes  value length, without "\r\n"
- *   state   atomic word: bits 24..31 nkey | bits 15..23 flags | 0..14 refcount
+ *   state   atomic word: bits 24..31 nkey | bits 15..23 flags | 13..14 meta
+ *           marks | 0..12 refcount (at most 8191 references at once; one
+ *           more is refused, and the lookup that wanted it misses)
  *             flags: LINKED ACTIVE FETCHED CHAINED HAS_FLAGS HAS_EXP HAS_CAS
  *                    + 2 bits of LRU segment (HOT WARM COLD TEMP)
+ *             marks (meta protocol, changed only under the key's stripe
+ *             lock): STALE (invalidated: readers are told to recache) and
+ *             TOKEN (a "win" was handed out: later readers are told so)
+ *   nbytes  bit 31 is KEY_BINARY (the key was sent base64-encoded; set
+ *           before the item is linked, never changed): item_nbytes masks it
  *
  *           24                 32        36        40
  *           +------------------+---------+---------+---------------//-----+
@@ -76,7 +83,11 @@ _Static_assert(sizeof(item) == 24, "item header must stay 24 bytes (+8 for CAS)"
 #define ITEM_CAS_SIZE 8u
 #define ITEM_DATA_HEADER 24u /* header of a chained value's data chunk */
 
-#define ITEM_REF_MASK 0x7fffu
+#define ITEM_REF_MASK 0x1fffu
+#define ITEM_STALE (1u << 13) /* meta: invalidated, serve as stale */
+#define ITEM_TOKEN (1u << 14) /* meta: the recache win was handed out */
+#define ITEM_MARKS (ITEM_STALE | ITEM_TOKEN)
+#define ITEM_NBYTES_KEY_BINARY (1u << 31) /* in item.nbytes */
 #define ITEM_LINKED (1u << 15)
 #define ITEM_ACTIVE (1u << 16)
 #define ITEM_FETCHED (1u << 17)
@@ -203,7 +214,9 @@ uint32_t item_exptime(const item *it);              /* engine seconds, 0 = never
 void item_set_exptime(item *it, uint32_t exptime);  /* needs HAS_EXP */
 uint32_t item_cflags(const item *it);
 const char *item_key(const item *it);
-size_t item_nbytes(const item *it);
+size_t item_nbytes(const item *it);                 /* without KEY_BINARY */
+bool item_key_binary(const item *it);
+void item_set_key_binary(item *it, bool binary);    /* before linking only */
 size_t item_total(const item *it); /* what the item counts as in `bytes` */
 
 /* Number of contiguous value spans, and span i. */

@@ -1,5 +1,6 @@
 # slab/: the storage engine (everything but the hash table, see hash.mk).
 SLAB_SRC += slab/cache.h slab/cache.c slab/cache_stats.c \
+            slab/cache_internal.h slab/cache_meta.c \
             slab/engine.h slab/engine.c slab/slab.h slab/slab.c \
             slab/item.h slab/item.c slab/lru.h slab/lru.c \
             slab/crawler.h slab/crawler.c slab/rebalance.h slab/rebalance.c
@@ -96,3 +97,17 @@ tests_test_stress_tsan_SOURCES = tests/test_stress.c tests/check.h
 tests_test_stress_tsan_CFLAGS = $(AM_CFLAGS) $(TSAN_CFLAGS)
 tests_test_stress_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LDFLAGS)
 tests_test_stress_tsan_LDADD = libslab_tsan.a
+
+check_PROGRAMS += tests/test_cache_meta tests/test_cache_meta_asan tests/test_cache_meta_tsan
+TESTS += tests/test_cache_meta tests/test_cache_meta_asan tests/test_cache_meta_tsan
+tests_test_cache_meta_SOURCES = tests/test_cache_meta.c tests/check.h
+tests_test_cache_meta_CFLAGS = $(AM_CFLAGS) $(DEBUG_CFLAGS)
+tests_test_cache_meta_LDADD = libslab_debug.a
+tests_test_cache_meta_asan_SOURCES = tests/test_cache_meta.c tests/check.h
+tests_test_cache_meta_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
+tests_test_cache_meta_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LDFLAGS)
+tests_test_cache_meta_asan_LDADD = libslab_asan.a
+tests_test_cache_meta_tsan_SOURCES = tests/test_cache_meta.c tests/check.h
+tests_test_cache_meta_tsan_CFLAGS = $(AM_CFLAGS) $(TSAN_CFLAGS)
+tests_test_cache_meta_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LDFLAGS)
+tests_test_cache_meta_tsan_LDADD = libslab_tsan.a

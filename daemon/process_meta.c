@@ -1,0 +1,386 @@
+/*
+ * daemon/process_meta.c -- runs meta commands (mg ms md ma mn me) against
+ * the engine; see process_meta.h. Counters follow memcached 1.6.18: mg
+ * counts as a get (as a touch when it has T and hits; a vivified miss as a
+ * hit), ms as a set (plus cas_* with C), md as a delete (a C mismatch is a
+ * delete miss; an invalidation counts nothing), ma as incr/decr (nothing
+ * for a creation or a C mismatch), me as cmd_meta.
+ */
+#include "config.h"
+
+#include "daemon/process_meta.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/process.h"
+#include "daemon/stats.h"
+#include "daemon/worker.h"
+#include "proto/meta.h"
+
+/* Room for any meta reply line: a base64 key (336), a 32-byte opaque, flags. */
+#define PROCESS_META_LINE_ROOM 1024
+
+static cache_thread *process_meta_ct(const conn *c) { return worker_cache(c->w); }
+static stats_counters *process_meta_counters(const conn *c) { return worker_stats(c->w); }
+
+/* ---- replies --------------------------------------------------------------- */
+
+static void process_meta_error(conn *c, meta_error e)
+{
+    size_t len = meta_error_len(e);
+    char *p = conn_out_space(c, len);
+    if (p == NULL) {
+        c->close_after = true;
+        return;
+    }
+    memcpy(p, meta_error_str(e), len);
+    conn_out_commit(c, len);
+}
+
+/* Queues the header line for st unless q hides it; false if it was not queued. */
+static bool process_meta_reply(conn *c, const meta_request *m, meta_status st,
+                               const meta_facts *f, bool force)
+{
+    if (!force && meta_reply_suppressed(m, st))
+        return false;
+    char *p = conn_out_space(c, PROCESS_META_LINE_ROOM);
+    size_t n = p ? meta_compose_reply(p, PROCESS_META_LINE_ROOM, m, st, f) : 0;
+    if (n == 0) {
+        c->close_after = true;
+        return false;
+    }
+    conn_out_commit(c, n);
+    return true;
+}
+
+/* Queues it's value bytes by reference and "\r\n"; takes over the reference. */
+static void process_meta_queue_value(conn *c, cache_item *it)
+{
+    size_t spans = cache_item_span_count(it);
+    for (size_t i = 0; i < spans; i++) {
+        cache_span s = cache_item_span(it, i);
+        if (!conn_out_ref(c, s.data, s.len, i + 1 == spans ? it : NULL))
+            return; /* out of memory: it was released, conn closes */
+    }
+    if (spans == 0)
+        cache_release(process_meta_ct(c), it);
+    char *end = conn_out_space(c, TEXT_CRLF_LEN);
+    if (end == NULL) {
+        c->close_after = true;
+        return;
+    }
+    memcpy(end, text_crlf(), TEXT_CRLF_LEN);
+    conn_out_commit(c, TEXT_CRLF_LEN);
+}
+
+/* The reply status for an engine result, or META_ST_NONE with *err set. */
+static meta_status process_meta_status(cache_status st, meta_error *err)
+{
+    *err = META_ERR_NONE;
+    switch (st) {
+    case CACHE_OK: return META_ST_HD;
+    case CACHE_NOT_FOUND: return META_ST_NF;
+    case CACHE_NOT_STORED: return META_ST_NS;
+    case CACHE_EXISTS: return META_ST_EX;
+    case CACHE_TOO_LARGE: *err = META_ERR_TOO_LARGE; break;
+    case CACHE_NON_NUMERIC: *err = META_ERR_NON_NUMERIC; break;
+    case CACHE_EINVAL: *err = META_ERR_BAD_FORMAT; break;
+    default: *err = META_ERR_OOM; break;
+    }
+    return META_ST_NONE;
+}
+
+/* ---- mg -------------------------------------------------------------------- */
+
+static void process_mg_count(conn *c, const meta_request *m, bool hit, bool created)
+{
+    stats_counters *s = process_meta_counters(c);
+    if (m->has_ttl && hit && !created) {
+        stats_bump(&s->cmd_touch, 1);
+        stats_bump(&s->touch_hits, 1);
+        return;
+    }
+    stats_bump(&s->cmd_get, 1);
+    stats_bump(hit ? &s->get_hits : &s->get_misses, 1);
+}
+
+static void process_mg_facts(const cache_item *it, const cache_get_info *in, meta_facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->value_len = cache_item_nbytes(it);
+    f->cas = cache_item_cas(it);
+    f->client_flags = cache_item_flags(it);
+    f->size = cache_item_nbytes(it);
+    f->ttl = in->ttl;
+    f->last_access = in->idle;
+    f->hit_before = in->hit_before;
+    f->won = in->win;
+    f->stale = in->stale;
+    f->other_won = in->lost;
+    f->has_item_key = true;
+    f->item_key = (text_str){cache_item_key(it), cache_item_nkey(it)};
+    f->item_key_binary = cache_item_key_binary(it);
+}
+
+static void process_mg(conn *c, const meta_request *m)
+{
+    text_str key = meta_key(m);
+    cache_get_opts o = {
+        .no_bump = m->no_bump,
+        .touch = m->has_ttl, .touch_exptime = m->ttl,
+        .vivify = m->has_vivify, .vivify_exptime = m->vivify_ttl,
+        .recache = m->has_recache, .recache_exptime = m->recache_ttl,
+    };
+    cache_get_info in;
+    cache_item *it = cache_get_ex(process_meta_ct(c), key.ptr, key.len, &o, &in);
+    process_mg_count(c, m, it != NULL, in.created);
+    if (it == NULL) {
+        process_meta_reply(c, m, META_ST_EN, NULL, false);
+        return;
+    }
+    meta_facts f;
+    process_mg_facts(it, &in, &f);
+    bool queued = process_meta_reply(c, m, m->want_value ? META_ST_VA : META_ST_HD, &f, false);
+    if (queued && m->want_value)
+        process_meta_queue_value(c, it);
+    else
+        cache_release(process_meta_ct(c), it);
+}
+
+/* ---- ms -------------------------------------------------------------------- */
+
+static cache_store_mode process_ms_mode(meta_mode mode)
+{
+    switch (mode) {
+    case META_MODE_ADD: return CACHE_ADD;
+    case META_MODE_REPLACE: return CACHE_REPLACE;
+    case META_MODE_APPEND: return CACHE_APPEND;
+    case META_MODE_PREPEND: return CACHE_PREPEND;
+    default: return CACHE_SET;
+    }
+}
+
+/* Discards the data block after an error reply. */
+static void process_ms_reject(conn *c, meta_error e, uint64_t nbytes)
+{
+    process_meta_error(c, e);
+    c->swallow = nbytes + 2;
+    c->state = CONN_SWALLOW;
+}
+
+static void process_ms_begin(conn *c, const meta_request *m, const char *line, size_t len)
+{
+    text_str key = meta_key(m);
+    cache_item *it = NULL;
+    cache_status st = CACHE_TOO_LARGE;
+    if (m->nbytes <= SIZE_MAX - 2)
+        st = cache_alloc(process_meta_ct(c), key.ptr, key.len, m->client_flags, m->ttl,
+                         (size_t)m->nbytes, &it);
+    char *copy = st == CACHE_OK ? malloc(len) : NULL;
+    if (copy == NULL) {
+        stats_counters *s = process_meta_counters(c);
+        stats_bump(st == CACHE_TOO_LARGE ? &s->store_too_large : &s->store_no_memory, 1);
+        cache_release(process_meta_ct(c), it);
+        /* As memcached 1.6.18, whatever the mode: no old value survives. */
+        cache_delete(process_meta_ct(c), key.ptr, key.len, 0);
+        meta_error e;
+        process_meta_status(st == CACHE_OK ? CACHE_ENOMEM : st, &e);
+        process_ms_reject(c, e, m->nbytes);
+        return;
+    }
+    memcpy(copy, line, len);
+    cache_item_set_key_binary(it, m->key_binary);
+    free(c->meta_line);
+    c->meta_line = copy;
+    c->meta_line_len = len;
+    c->store = (conn_store){.item = it, .cmd = TEXT_CMD_META, .nbytes = (size_t)m->nbytes};
+    c->state = CONN_READ_VALUE;
+}
+
+static void process_ms_count(conn *c, const meta_request *m, cache_status st)
+{
+    stats_counters *s = process_meta_counters(c);
+    stats_bump(&s->cmd_set, 1);
+    if (!m->has_cas)
+        return;
+    if (st == CACHE_OK)
+        stats_bump(&s->cas_hits, 1);
+    else if (st == CACHE_EXISTS)
+        stats_bump(&s->cas_badval, 1);
+    else if (st == CACHE_NOT_FOUND)
+        stats_bump(&s->cas_misses, 1);
+}
+
+/* Stores `it` as the (re-parsed) ms request m asks, and answers. */
+static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
+{
+    cache_store_opts o = {
+        .mode = process_ms_mode(m->mode),
+        .compare = m->has_cas, .compare_cas = m->cas,
+        .invalidate = m->invalidate,
+    };
+    uint64_t cas = 0;
+    cache_status st = cache_store_ex(process_meta_ct(c), it, &o, &cas);
+    cache_release(process_meta_ct(c), it);
+    process_ms_count(c, m, st);
+    meta_error e;
+    meta_status ms = process_meta_status(st, &e);
+    if (ms == META_ST_NONE) {
+        process_meta_error(c, e);
+        return;
+    }
+    meta_facts f;
+    memset(&f, 0, sizeof(f));
+    f.cas = st == CACHE_OK ? cas : 0;
+    process_meta_reply(c, m, ms, &f, false);
+}
+
+void process_meta_store_finish(conn *c, const conn_store *s, cache_item *it, bool block_ok)
+{
+    char *line = c->meta_line;
+    size_t len = c->meta_line_len;
+    (void)s;
+    c->meta_line = NULL;
+    meta_request m;
+    memset(&m, 0, sizeof(m));
+    if (!block_ok || line == NULL || meta_parse(line, len, &m) != TEXT_OK) {
+        cache_release(process_meta_ct(c), it);
+        process_meta_error(c, META_ERR_BAD_DATA_CHUNK);
+    } else {
+        process_ms_store(c, &m, it);
+    }
+    free(line);
+}
+
+/* ---- md -------------------------------------------------------------------- */
+
+static void process_md(conn *c, const meta_request *m)
+{
+    text_str key = meta_key(m);
+    cache_delete_opts o = {
+        .compare = m->has_cas, .compare_cas = m->cas,
+        .invalidate = m->invalidate,
+        .touch = m->invalidate && m->has_ttl, .exptime = m->ttl,
+    };
+    cache_status st = cache_delete_ex(process_meta_ct(c), key.ptr, key.len, &o);
+    stats_counters *s = process_meta_counters(c);
+    if (st == CACHE_OK && !m->invalidate)
+        stats_bump(&s->delete_hits, 1);
+    else if (st == CACHE_NOT_FOUND || st == CACHE_EXISTS)
+        stats_bump(&s->delete_misses, 1);
+    meta_error e;
+    meta_status ms = process_meta_status(st, &e);
+    if (ms == META_ST_NONE)
+        process_meta_error(c, e);
+    else
+        process_meta_reply(c, m, ms, NULL, false);
+}
+
+/* ---- ma -------------------------------------------------------------------- */
+
+static void process_ma_count(conn *c, bool decr, cache_status st, bool created)
+{
+    stats_counters *s = process_meta_counters(c);
+    if (st == CACHE_OK && !created)
+        stats_bump(decr ? &s->decr_hits : &s->incr_hits, 1);
+    else if (st == CACHE_NOT_FOUND)
+        stats_bump(decr ? &s->decr_misses : &s->incr_misses, 1);
+}
+
+/* The VA body of ma: the number and "\r\n". */
+static void process_ma_queue_number(conn *c, uint64_t value)
+{
+    char *p = conn_out_space(c, TEXT_VALUE_OVERHEAD);
+    size_t n = p ? text_compose_number(p, TEXT_VALUE_OVERHEAD, value) : 0;
+    if (n == 0) {
+        c->close_after = true;
+        return;
+    }
+    conn_out_commit(c, n);
+}
+
+static void process_ma(conn *c, const meta_request *m)
+{
+    text_str key = meta_key(m);
+    bool decr = m->mode == META_MODE_DECR;
+    cache_delta_opts o = {
+        .decr = decr, .delta = m->delta,
+        .compare = m->has_cas, .compare_cas = m->cas,
+        .vivify = m->has_vivify, .vivify_exptime = m->vivify_ttl, .initial = m->initial,
+        .touch = m->has_ttl, .exptime = m->ttl,
+    };
+    cache_delta_info in;
+    cache_status st = cache_delta_ex(process_meta_ct(c), key.ptr, key.len, &o, &in);
+    process_ma_count(c, decr, st, in.created);
+    meta_error e;
+    meta_status ms = process_meta_status(st, &e);
+    if (ms == META_ST_NONE) {
+        process_meta_error(c, e);
+        return;
+    }
+    meta_facts f;
+    memset(&f, 0, sizeof(f));
+    char digits[TEXT_VALUE_OVERHEAD];
+    f.value_len = text_compose_number(digits, sizeof(digits), in.value) - TEXT_CRLF_LEN;
+    f.cas = in.cas;
+    f.ttl = in.ttl;
+    if (st == CACHE_OK && m->want_value)
+        ms = META_ST_VA;
+    /* memcached 1.6.18 answers a creation even under q */
+    if (process_meta_reply(c, m, ms, &f, in.created) && ms == META_ST_VA)
+        process_ma_queue_number(c, in.value);
+}
+
+/* ---- me, mn ---------------------------------------------------------------- */
+
+static void process_me(conn *c, const meta_request *m)
+{
+    text_str key = meta_key(m);
+    stats_bump(&process_meta_counters(c)->cmd_meta, 1);
+    cache_item *it = cache_peek(process_meta_ct(c), key.ptr, key.len);
+    if (it == NULL) {
+        process_meta_reply(c, m, META_ST_EN, NULL, true);
+        return;
+    }
+    cache_item_info in;
+    cache_item_describe(process_meta_ct(c), it, &in);
+    meta_debug_facts f = {
+        .exp = in.ttl, .last_access = in.idle, .cas = in.cas, .fetched = in.fetched,
+        .slab_class = in.class_id, .size = in.size, .key_binary = in.key_binary,
+    };
+    char *p = conn_out_space(c, PROCESS_META_LINE_ROOM);
+    size_t n = p ? meta_compose_debug(p, PROCESS_META_LINE_ROOM,
+                                      (text_str){cache_item_key(it), cache_item_nkey(it)}, &f)
+                 : 0;
+    cache_release(process_meta_ct(c), it);
+    if (n == 0)
+        c->close_after = true;
+    else
+        conn_out_commit(c, n);
+}
+
+/* ---- dispatch -------------------------------------------------------------- */
+
+void process_meta(conn *c, const char *line, size_t len)
+{
+    meta_request m;
+    memset(&m, 0, sizeof(m));
+    text_status st = meta_parse(line, len, &m);
+    if (st != TEXT_OK) {
+        process_meta_error(c, st == TEXT_CLIENT_ERROR ? m.error : META_ERR_UNKNOWN);
+        c->swallow = st == TEXT_CLIENT_ERROR ? m.swallow : 0;
+        if (c->swallow > 0)
+            c->state = CONN_SWALLOW;
+        return;
+    }
+    switch (m.cmd) {
+    case TEXT_META_GET: process_mg(c, &m); break;
+    case TEXT_META_SET: process_ms_begin(c, &m, line, len); break;
+    case TEXT_META_DELETE: process_md(c, &m); break;
+    case TEXT_META_ARITH: process_ma(c, &m); break;
+    case TEXT_META_DEBUG: process_me(c, &m); break;
+    case TEXT_META_NOOP: process_meta_reply(c, &m, META_ST_MN, NULL, true); break;
+    default: process_meta_error(c, META_ERR_UNKNOWN); break;
+    }
+}

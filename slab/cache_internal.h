@@ -1,0 +1,88 @@
+/*
+ * slab/cache_internal.h -- helpers that cache.c shares with cache_meta.c
+ * (never included outside slab/). Items are engine items (item.h); "the
+ * stripe lock" is the hash stripe lock of the item's key (engine.h gives
+ * the lock order). None of these allocates under a stripe lock.
+ */
+#ifndef CASHEW_SLAB_CACHE_INTERNAL_H
+#define CASHEW_SLAB_CACHE_INTERNAL_H
+
+#include "slab/cache.h"
+#include "slab/engine.h"
+
+/* True for a key of 1..CACHE_KEY_MAX bytes. */
+bool cache_key_ok(const char *key, size_t nkey);
+
+/* Bumps the calling thread's per-class counter s. */
+void cache_count(cache_thread *t, unsigned id, enum engine_class_stat s);
+
+/* Wakes the hash expander if the table wants to grow (after a link). */
+void cache_grow_if_wanted(cache *c);
+
+/*
+ * The live item under key, or NULL; a dead one found on the way is
+ * unlinked (and counted as get_expired/get_flushed when is_get). Needs the
+ * stripe lock of hv.
+ */
+item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
+                          uint64_t hv, uint32_t now, bool is_get);
+
+/* Takes the stripe lock, looks up, references (and, if is_get, bumps). */
+item *cache_get_ref(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
+                    uint32_t now, bool is_get);
+
+/* Counts a get hit on `it` (get_hits and the hits_to_<segment> counter). */
+void cache_count_hit(cache_thread *t, const item *it);
+
+/* Marks a hit: FETCHED, then ACTIVE; the access time now and then. */
+void cache_mark_accessed(item *it, uint32_t now);
+
+/* How a newly linked item gets its cas. */
+typedef enum cache_cas_rule {
+    CACHE_CAS_NEW = 0, /* the next value of the engine's counter */
+    CACHE_CAS_KEEP,    /* the replaced item's */
+    CACHE_CAS_GIVEN    /* an explicit value (meta E) */
+} cache_cas_rule;
+
+/* The cas per rule (0 when the engine runs without CAS). */
+uint64_t cache_pick_cas(cache *c, const item *old, cache_cas_rule rule, uint64_t given);
+
+/*
+ * Links `it` under its key with the given cas, in place of `old` if not
+ * NULL (which is unlinked). Needs the stripe lock of hv. Returns cas.
+ */
+uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t hv,
+                           uint32_t now, uint64_t cas);
+
+/* How cache_swap_ex links a replacement. */
+typedef struct cache_swap_how {
+    cache_cas_rule rule;
+    uint64_t cas;          /* for CACHE_CAS_GIVEN */
+    bool keep_marks;       /* copy old's STALE, TOKEN and FETCHED bits (under the lock) */
+} cache_swap_how;
+
+/*
+ * Links `fresh` (unlinked, referenced) in place of `old` if old is still
+ * the live item under the key (stripe lock taken inside); *cas_out (may be
+ * NULL) gets the cas. False if old was replaced or died meanwhile.
+ */
+bool cache_swap_ex(cache_thread *t, item *old, item *fresh, const cache_swap_how *how,
+                   uint64_t *cas_out);
+
+/* A new unlinked item with old's key, flags and key-binary bit. */
+cache_status cache_alloc_like(cache_thread *t, const item *old, uint32_t exptime,
+                              size_t nbytes, item **out);
+
+/* Copies src's whole value into dst at offset. */
+void cache_copy_value(item *dst, size_t offset, const item *src);
+
+/*
+ * Gives the live item under key the expiry `exp` (engine seconds); returns
+ * it referenced (if want_item, which also counts a get hit and bumps it)
+ * or NULL. An item without an exptime slot is replaced by a copy that has
+ * one (keeping cas and marks). *st: CACHE_OK, CACHE_NOT_FOUND, CACHE_ENOMEM.
+ */
+item *cache_touch_item(cache_thread *t, const char *key, size_t nkey,
+                       uint32_t exp, bool want_item, cache_status *st);
+
+#endif
