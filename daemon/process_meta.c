@@ -3,8 +3,10 @@
  * the engine; see process_meta.h. Counters follow memcached 1.6.18: mg
  * counts as a get (as a touch when it has T and hits; a vivified miss as a
  * hit), ms as a set (plus cas_* with C), md as a delete (a C mismatch is a
- * delete miss; an invalidation counts nothing), ma as incr/decr (nothing
- * for a creation or a C mismatch), me as cmd_meta.
+ * delete miss; an invalidation counts nothing; x without I, newer than
+ * 1.6.18, counts as a delete hit), ma as incr/decr (nothing for a creation
+ * or a C mismatch), me as cmd_meta. The flags newer than 1.6.18 (E, md x,
+ * ms N and s) map onto the engine's options: see proto/meta.h.
  */
 #include "config.h"
 
@@ -54,7 +56,7 @@ static bool process_meta_reply(conn *c, const meta_request *m, meta_status st,
     return true;
 }
 
-/* Queues it's value bytes by reference and "\r\n"; takes over the reference. */
+/* Queues its value bytes by reference and "\r\n"; takes over the reference. */
 static void process_meta_queue_value(conn *c, cache_item *it)
 {
     size_t spans = cache_item_span_count(it);
@@ -131,6 +133,7 @@ static void process_mg(conn *c, const meta_request *m)
         .touch = m->has_ttl, .touch_exptime = m->ttl,
         .vivify = m->has_vivify, .vivify_exptime = m->vivify_ttl,
         .recache = m->has_recache, .recache_exptime = m->recache_ttl,
+        .set_cas = m->has_new_cas, .new_cas = m->new_cas,
     };
     cache_get_info in;
     cache_item *it = cache_get_ex(process_meta_ct(c), key.ptr, key.len, &o, &in);
@@ -161,6 +164,21 @@ static cache_store_mode process_ms_mode(meta_mode mode)
     }
 }
 
+/* MA/MP: N (vivify) stores the block itself on a miss. */
+static bool process_ms_concat(const meta_request *m)
+{
+    return m->mode == META_MODE_APPEND || m->mode == META_MODE_PREPEND;
+}
+
+/*
+ * The new item's expiry: T, or for MA/MP with N the vivify TTL (a hit
+ * keeps the old item's expiry anyway, so N only matters for a miss).
+ */
+static int64_t process_ms_exptime(const meta_request *m)
+{
+    return process_ms_concat(m) && m->has_vivify ? m->vivify_ttl : m->ttl;
+}
+
 /* Discards the data block after an error reply. */
 static void process_ms_reject(conn *c, meta_error e, uint64_t nbytes)
 {
@@ -175,8 +193,8 @@ static void process_ms_begin(conn *c, const meta_request *m, const char *line, s
     cache_item *it = NULL;
     cache_status st = CACHE_TOO_LARGE;
     if (m->nbytes <= SIZE_MAX - 2)
-        st = cache_alloc(process_meta_ct(c), key.ptr, key.len, m->client_flags, m->ttl,
-                         (size_t)m->nbytes, &it);
+        st = cache_alloc(process_meta_ct(c), key.ptr, key.len, m->client_flags,
+                         process_ms_exptime(m), (size_t)m->nbytes, &it);
     char *copy = st == CACHE_OK ? malloc(len) : NULL;
     if (copy == NULL) {
         stats_counters *s = process_meta_counters(c);
@@ -212,6 +230,25 @@ static void process_ms_count(conn *c, const meta_request *m, cache_status st)
         stats_bump(&s->cas_misses, 1);
 }
 
+/*
+ * s: the stored value's size. After MA/MP the engine built a new item: read
+ * its size back (only when s was asked for). If another client replaced
+ * the key in between, this is the size of what is stored now.
+ */
+static uint64_t process_ms_size(conn *c, const meta_request *m, const cache_item *it)
+{
+    uint64_t size = cache_item_nbytes(it);
+    if (!process_ms_concat(m) || !meta_has_flag(m, 's'))
+        return size;
+    text_str key = meta_key(m);
+    cache_item *now = cache_peek(process_meta_ct(c), key.ptr, key.len);
+    if (now != NULL) {
+        size = cache_item_nbytes(now);
+        cache_release(process_meta_ct(c), now);
+    }
+    return size;
+}
+
 /* Stores `it` as the (re-parsed) ms request m asks, and answers. */
 static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
 {
@@ -219,9 +256,12 @@ static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
         .mode = process_ms_mode(m->mode),
         .compare = m->has_cas, .compare_cas = m->cas,
         .invalidate = m->invalidate,
+        .set_cas = m->has_new_cas, .new_cas = m->new_cas,
+        .vivify = m->has_vivify && process_ms_concat(m),
     };
     uint64_t cas = 0;
     cache_status st = cache_store_ex(process_meta_ct(c), it, &o, &cas);
+    uint64_t size = st == CACHE_OK ? process_ms_size(c, m, it) : 0;
     cache_release(process_meta_ct(c), it);
     process_ms_count(c, m, st);
     meta_error e;
@@ -233,6 +273,7 @@ static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
     meta_facts f;
     memset(&f, 0, sizeof(f));
     f.cas = st == CACHE_OK ? cas : 0;
+    f.size = size;
     process_meta_reply(c, m, ms, &f, false);
 }
 
@@ -261,7 +302,9 @@ static void process_md(conn *c, const meta_request *m)
     cache_delete_opts o = {
         .compare = m->has_cas, .compare_cas = m->cas,
         .invalidate = m->invalidate,
-        .touch = m->invalidate && m->has_ttl, .exptime = m->ttl,
+        .empty_value = m->remove_value,
+        .touch = (m->invalidate || m->remove_value) && m->has_ttl, .exptime = m->ttl,
+        .set_cas = m->has_new_cas, .new_cas = m->new_cas,
     };
     cache_status st = cache_delete_ex(process_meta_ct(c), key.ptr, key.len, &o);
     stats_counters *s = process_meta_counters(c);
@@ -307,6 +350,7 @@ static void process_ma(conn *c, const meta_request *m)
     cache_delta_opts o = {
         .decr = decr, .delta = m->delta,
         .compare = m->has_cas, .compare_cas = m->cas,
+        .set_cas = m->has_new_cas, .new_cas = m->new_cas,
         .vivify = m->has_vivify, .vivify_exptime = m->vivify_ttl, .initial = m->initial,
         .touch = m->has_ttl, .exptime = m->ttl,
     };

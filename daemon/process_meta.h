@@ -6,8 +6,10 @@
  *
  * Every function runs on the conn's worker thread with that worker's
  * cache_thread and counters, like process.h. Replies follow memcached
- * 1.6.18 (probed byte for byte): q hides only the "nothing to report"
- * codes (meta_reply_suppressed), errors are always sent.
+ * 1.6.18 (probed byte for byte) for everything it knows: q hides only the
+ * "nothing to report" codes (meta_reply_suppressed), errors are always
+ * sent. The newer flags (E explicit cas, md x, ms N vivify on MA/MP, ms s)
+ * map onto the engine's options as proto/meta.h describes.
  *
  * ms data blocks use the same path as the text storage commands: the item
  * is allocated here, conn.c copies the block into it (CONN_READ_VALUE) and

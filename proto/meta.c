@@ -10,12 +10,14 @@
  *   5. every flag token, left to right: a byte >= 127 or a repeated letter
  *      -> duplicate flag, an unknown letter -> invalid flag (both stop at
  *      once); bad arguments mark an error and go on, the LAST message wins
- *      (bad token for T N R C, D/J numbers, decoding for b, M length; a bad
+ *      (bad token for T N R C E, D/J numbers, decoding for b, M length; a bad
  *      F sets no message of its own: "bad command line format" only if no
  *      other message was set);
  *      md and ma answer any of these "invalid or duplicate flag";
  *   6. ms/ma: the M mode; 7. the O length.
  * From step 5 on, a failed ms also discards its data block.
+ * The flags newer than 1.6.18 (E<cas> and x, for every command) follow the
+ * same rules: E's number is checked like C's, x like q (see meta.h).
  */
 #include "proto/meta.h"
 #include "proto/text_internal.h"
@@ -215,7 +217,7 @@ static bool meta_scan_nbytes(text_str tok, uint64_t *out)
 
 /* Letters that print a return flag, per command (indexed by text_meta). */
 static const char *const meta_ret_letters[] = {
-    "", "cfhklOst", "ckO", "kO", "ckOt", "", "",
+    "", "cfhklOst", "cksO", "kO", "ckOt", "", "",
 };
 
 static void meta_note_ret(meta_request *req, char c)
@@ -269,6 +271,9 @@ static meta_error meta_flag_with_arg(meta_request *req, text_str tok)
     case 'C':
         req->has_cas = true;
         return meta_flag_u64(tok, &req->cas, META_ERR_BAD_TOKEN);
+    case 'E':
+        req->has_new_cas = true;
+        return meta_flag_u64(tok, &req->new_cas, META_ERR_BAD_TOKEN);
     case 'D': return meta_flag_u64(tok, &req->delta, META_ERR_DELTA);
     case 'J': return meta_flag_u64(tok, &req->initial, META_ERR_INITIAL);
     case 'F': return meta_flag_client_flags(req, tok);
@@ -293,6 +298,7 @@ static meta_error meta_flag(meta_request *req, text_str tok)
     case 'q': req->quiet = true; return META_ERR_NONE;
     case 'u': req->no_bump = true; return META_ERR_NONE;
     case 'v': req->want_value = true; return META_ERR_NONE;
+    case 'x': req->remove_value = true; return META_ERR_NONE;
     case 'c': case 'f': case 'h': case 'k': case 'l': case 's': case 't':
         return META_ERR_NONE;
     default:

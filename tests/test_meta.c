@@ -6,7 +6,10 @@
  *
  * Every expected error and reply text here was checked against stock
  * memcached 1.6.18 (a probe script outside the tree sends the error table's
- * lines and the reply cases' requests and compares the answers).
+ * lines and the reply cases' requests and compares the answers), except
+ * for the flags newer than 1.6.18 (E, x, ms N and s): their cases are
+ * marked "newer" and follow proto/meta.h and the cashew-only blocks of
+ * t/meta_*.t.
  */
 #include "proto/meta.h"
 
@@ -74,12 +77,10 @@ static const error_case error_cases[] = {
     { "md " KEY251 " Q\r\n", META_ERR_BAD_FORMAT, 0 },
     { "ma " KEY251 "\r\n", META_ERR_BAD_FORMAT, 0 },
     { "mg k S5\r\n", META_ERR_INVALID_FLAG, 0 },
-    { "mg k E9 c v\r\n", META_ERR_INVALID_FLAG, 0 },
     { "mg k 1\r\n", META_ERR_INVALID_FLAG, 0 },
     { "mg k [\r\n", META_ERR_INVALID_FLAG, 0 },
     { "mg k \tv\r\n", META_ERR_INVALID_FLAG, 0 },
     { "mg k Tx Q\r\n", META_ERR_INVALID_FLAG, 0 },
-    { "ms k 2 E5 c\r\n", META_ERR_INVALID_FLAG, 4 },
     { "ms k 1 S1\r\n", META_ERR_INVALID_FLAG, 3 },
     { "ms k 1 Q\r\n", META_ERR_INVALID_FLAG, 3 },
     { "ms k 1 MEE Q\r\n", META_ERR_INVALID_FLAG, 3 },
@@ -89,7 +90,6 @@ static const error_case error_cases[] = {
     { "mg k P L Pfoo\r\n", META_ERR_DUPLICATE_FLAG, 0 },
     { "mg k \x80\r\n", META_ERR_DUPLICATE_FLAG, 0 },
     { "ms k 1 T1 T2\r\n", META_ERR_DUPLICATE_FLAG, 3 },
-    { "md k x\r\n", META_ERR_INVALID_OR_DUP, 0 },
     { "md k q q\r\n", META_ERR_INVALID_OR_DUP, 0 },
     { "md k Tx\r\n", META_ERR_INVALID_OR_DUP, 0 },
     { "md k Cx\r\n", META_ERR_INVALID_OR_DUP, 0 },
@@ -164,22 +164,60 @@ static const error_case error_cases[] = {
     { "ma k " FLAGS17 " C1\r\n", META_ERR_FLAGS_TOO_LONG, 0 },
 };
 
+/* newer: errors of the flags 1.6.18 does not know (E, x; N and s on ms). */
+static const error_case newer_error_cases[] = {
+    { "mg k E\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k Eabc\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k E9 c Ex\r\n", META_ERR_DUPLICATE_FLAG, 0 },
+    { "mg k E-1\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k E18446744073709551616\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k N30 E1x c\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k Ex Dx\r\n", META_ERR_DELTA, 0 },
+    { "mg k Dx Ex\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k Ex Fx\r\n", META_ERR_BAD_TOKEN, 0 },
+    { "mg k x xx\r\n", META_ERR_DUPLICATE_FLAG, 0 },
+    { "mg k x E1 Q\r\n", META_ERR_INVALID_FLAG, 0 },
+    { "ms k 2 Exyz c\r\n", META_ERR_BAD_TOKEN, 4 },
+    { "ms k 2 E\r\n", META_ERR_BAD_TOKEN, 4 },
+    { "ms k 2 C1 E1 E2\r\n", META_ERR_DUPLICATE_FLAG, 4 },
+    { "ms k 1 MA Nx s\r\n", META_ERR_BAD_TOKEN, 3 },
+    { "ms k 1 MA N5 N6\r\n", META_ERR_DUPLICATE_FLAG, 3 },
+    { "ms k 1 s k s\r\n", META_ERR_DUPLICATE_FLAG, 3 },
+    { "ms k 1 x E1 MX\r\n", META_ERR_SET_MODE, 3 },
+    { "ms k 1 E1 " OPAQUE32 "\r\n", META_ERR_OPAQUE_TOO_LONG, 3 },
+    { "md k Ex\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "md k I E\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "md k I E1 E2\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "md k x x\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "md k x Q\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "md k x E5 " OPAQUE32 "\r\n", META_ERR_OPAQUE_TOO_LONG, 0 },
+    { "ma k Ex\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "ma k E-1\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "ma k N0 E1 E1\r\n", META_ERR_INVALID_OR_DUP, 0 },
+    { "ma k E5 Mi\r\n", META_ERR_ARITH_MODE, 0 },
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void check_error_case(const error_case *c, size_t i)
+{
+    meta_request req = { 0 };
+    text_status want = c->error == META_ERR_UNKNOWN ? TEXT_ERROR : TEXT_CLIENT_ERROR;
+    text_status st = parse_str(c->line, &req);
+    CHECK(st == want);
+    CHECK(req.error == c->error);
+    CHECK_EQ_U64(req.swallow, c->swallow);
+    CHECK_EQ_U64(req.line_len, strlen(c->line));
+    if (st != want || req.error != c->error)
+        fprintf(stderr, "  line %zu: %.60s -> st %d error %d\n", i, c->line, st, req.error);
+}
 
 static void test_error_table(void)
 {
-    for (size_t i = 0; i < NELEM(error_cases); i++) {
-        const error_case *c = &error_cases[i];
-        meta_request req = { 0 };
-        text_status want = c->error == META_ERR_UNKNOWN ? TEXT_ERROR : TEXT_CLIENT_ERROR;
-        text_status st = parse_str(c->line, &req);
-        CHECK(st == want);
-        CHECK(req.error == c->error);
-        CHECK_EQ_U64(req.swallow, c->swallow);
-        CHECK_EQ_U64(req.line_len, strlen(c->line));
-        if (st != want || req.error != c->error)
-            fprintf(stderr, "  line %zu: %.60s -> st %d error %d\n", i, c->line, st, req.error);
-    }
+    for (size_t i = 0; i < NELEM(error_cases); i++)
+        check_error_case(&error_cases[i], i);
+    for (size_t i = 0; i < NELEM(newer_error_cases); i++)
+        check_error_case(&newer_error_cases[i], i);
 }
 
 static void test_error_strings(void)
@@ -240,6 +278,7 @@ static void test_get_flags(void)
     CHECK(parse_str(line, &req) == TEXT_CLIENT_ERROR && req.error == META_ERR_DECODE_KEY);
 
     CHECK(parse_str("mg k N30 R-5 T2147483648 E\r\n", &req) == TEXT_CLIENT_ERROR);
+    CHECK(req.error == META_ERR_BAD_TOKEN);
     CHECK(parse_str("mg k N30 R-5 T2147483648\r\n", &req) == TEXT_OK);
     CHECK(req.has_vivify && req.vivify_ttl == 30);
     CHECK(req.has_recache && req.recache_ttl == -5);
@@ -267,6 +306,16 @@ static void test_get_flags(void)
     /* a NUL ends the line's content, as memcached reads a C string */
     CHECK(meta_parse("mg k v\0 Q\r\n", 11, &req) == TEXT_OK && req.want_value);
     CHECK(req.line_len == 11);
+    CHECK(!req.has_new_cas && req.new_cas == 0 && !req.remove_value);
+
+    /* newer: E (the vivified item's cas) and x (accepted, unused by mg) */
+    CHECK(parse_str("mg ek N30 E5000 c\r\n", &req) == TEXT_OK);
+    CHECK(req.has_new_cas && req.new_cas == 5000 && req.has_vivify && req.vivify_ttl == 30);
+    CHECK(req.nret == 1 && req.ret[0] == 'c' && meta_has_flag(&req, 'E'));
+    CHECK(parse_str("mg k E0\r\n", &req) == TEXT_OK && req.has_new_cas && req.new_cas == 0);
+    CHECK(parse_str("mg k E18446744073709551615 x\r\n", &req) == TEXT_OK);
+    CHECK(req.new_cas == UINT64_MAX && req.remove_value && req.nret == 0);
+    CHECK(parse_str("mg k E+7 xyz\r\n", &req) == TEXT_OK && req.new_cas == 7 && req.remove_value);
 }
 
 static void test_set_flags(void)
@@ -280,7 +329,8 @@ static void test_set_flags(void)
     CHECK(parse_str("ms foo 2 T0 F5 c k O123 q I C99 s t f\r\n", &req) == TEXT_OK);
     CHECK(req.has_ttl && req.ttl == 0 && req.has_client_flags && req.client_flags == 5);
     CHECK(req.quiet && req.invalidate && req.has_cas && req.cas == 99);
-    CHECK(req.nret == 3 && memcmp(req.ret, "ckO", 3) == 0 && view_is(req.opaque, "123"));
+    CHECK(req.nret == 4 && memcmp(req.ret, "ckOs", 4) == 0 && view_is(req.opaque, "123"));
+    CHECK(!req.has_new_cas && !req.has_vivify && !req.remove_value);
     CHECK(parse_str("ms k 0 F4294967297\r\n", &req) == TEXT_OK && req.client_flags == 1);
     CHECK(req.nbytes == 0);
     CHECK(parse_str("ms k 1 F+7\r\n", &req) == TEXT_OK && req.client_flags == 7);
@@ -299,9 +349,24 @@ static void test_set_flags(void)
         CHECK(parse_str(line, &req) == TEXT_OK && req.mode == modes[i].mode);
         CHECK(req.nret == 1 && req.ret[0] == 'c');
     }
-    CHECK(parse_str("ms k 1 " FLAGS16 "\r\n", &req) == TEXT_OK && req.nret == 3);
+    CHECK(parse_str("ms k 1 " FLAGS16 "\r\n", &req) == TEXT_OK && req.nret == 4);
+    CHECK(memcmp(req.ret, "ckOs", 4) == 0);
     CHECK(parse_str("ms Zm9v 3 b k c\r\n", &req) == TEXT_OK && req.key_binary);
     CHECK(view_is(meta_key(&req), "foo") && req.nret == 2);
+
+    /* newer: E (explicit new cas), s (stored size), N with MA/MP (vivify) */
+    CHECK(parse_str("ms ecas 2 E777 c\r\n", &req) == TEXT_OK);
+    CHECK(req.has_new_cas && req.new_cas == 777 && !req.has_cas && req.mode == META_MODE_SET);
+    CHECK(parse_str("ms ecas 2 C777 E778\r\n", &req) == TEXT_OK);
+    CHECK(req.has_cas && req.cas == 777 && req.has_new_cas && req.new_cas == 778);
+    CHECK(parse_str("ms sz 2 MA s k\r\n", &req) == TEXT_OK && req.mode == META_MODE_APPEND);
+    CHECK(req.nret == 2 && memcmp(req.ret, "sk", 2) == 0);
+    CHECK(parse_str("ms viv 3 MA N30\r\n", &req) == TEXT_OK && req.mode == META_MODE_APPEND);
+    CHECK(req.has_vivify && req.vivify_ttl == 30 && !req.has_ttl && req.nbytes == 3);
+    CHECK(parse_str("ms viv 3 N-1 MP T9 x\r\n", &req) == TEXT_OK);
+    CHECK(req.mode == META_MODE_PREPEND && req.has_vivify && req.vivify_ttl == -1);
+    CHECK(req.has_ttl && req.ttl == 9 && req.remove_value);
+    CHECK(parse_str("ms k 1 N5\r\n", &req) == TEXT_OK && req.has_vivify && req.mode == META_MODE_SET);
 }
 
 static void test_delete_flags(void)
@@ -316,6 +381,16 @@ static void test_delete_flags(void)
     CHECK(req.nret == 2 && memcmp(req.ret, "kO", 2) == 0);
     CHECK(parse_str("md k MX\r\n", &req) == TEXT_OK && req.mode == META_MODE_NONE);
     CHECK(parse_str("md k " FLAGS17 "\r\n", &req) == TEXT_OK);
+    CHECK(!req.remove_value && !req.has_new_cas);
+
+    /* newer: x (empty the value, keep the item) and E (the kept item's cas) */
+    CHECK(parse_str("md xk x\r\n", &req) == TEXT_OK && req.remove_value && !req.invalidate);
+    CHECK(req.nret == 0 && meta_has_flag(&req, 'x'));
+    CHECK(parse_str("md ee I E888\r\n", &req) == TEXT_OK && req.invalidate);
+    CHECK(req.has_new_cas && req.new_cas == 888 && !req.remove_value);
+    CHECK(parse_str("md k x T30 E1 C2 q k\r\n", &req) == TEXT_OK && req.remove_value);
+    CHECK(req.has_ttl && req.ttl == 30 && req.new_cas == 1 && req.cas == 2 && req.quiet);
+    CHECK(req.nret == 1 && req.ret[0] == 'k');
 }
 
 static void test_arith_flags(void)
@@ -335,6 +410,12 @@ static void test_arith_flags(void)
     CHECK(parse_str("ma k " FLAGS17 "\r\n", &req) == TEXT_OK && req.nret == 4);
     CHECK(parse_str("ma k " OPAQUE32 "\r\n", &req) == TEXT_CLIENT_ERROR);
     CHECK(req.error == META_ERR_OPAQUE_TOO_LONG);
+
+    /* newer: E (the new item's cas, also for a vivified one) */
+    CHECK(parse_str("ma n E999 c v\r\n", &req) == TEXT_OK);
+    CHECK(req.has_new_cas && req.new_cas == 999 && req.want_value && req.mode == META_MODE_INCR);
+    CHECK(parse_str("ma ecr N0 J4 E4242 c v\r\n", &req) == TEXT_OK);
+    CHECK(req.has_vivify && req.initial == 4 && req.new_cas == 4242 && req.nret == 1);
 }
 
 /* text_parse hands every meta line over (req.meta set whatever the status). */
@@ -365,6 +446,9 @@ static bool same_request(const meta_request *a, const meta_request *b)
            memcmp(a->ret, b->ret, a->nret) == 0 && a->nbytes == b->nbytes &&
            a->ttl == b->ttl && a->cas == b->cas && a->mode == b->mode &&
            a->delta == b->delta && a->client_flags == b->client_flags &&
+           a->has_new_cas == b->has_new_cas && a->new_cas == b->new_cas &&
+           a->remove_value == b->remove_value && a->has_vivify == b->has_vivify &&
+           a->vivify_ttl == b->vivify_ttl && a->invalidate == b->invalidate &&
            meta_key(a).len == meta_key(b).len &&
            (meta_key(a).len == 0 ||
             memcmp(meta_key(a).ptr, meta_key(b).ptr, meta_key(a).len) == 0);
@@ -397,11 +481,18 @@ static void test_split_every_byte(void)
 {
     for (size_t i = 0; i < NELEM(error_cases); i++)
         check_split(error_cases[i].line);
+    for (size_t i = 0; i < NELEM(newer_error_cases); i++)
+        check_split(newer_error_cases[i].line);
     const char *ok[] = {
         "mn\r\n", "me foo\r\n", "me Zm9v b\r\n", "mg foo s v f t c k O1 h l q u\r\n",
         "mg k N30 R-5 T2147483648\r\n", "ms foo 2 T0 F5 c k O123 q I C99\r\n",
         "md Zm9v q I T30 C7 k O5 b\r\n", "ma foo N0 J+1 D5 T9 C3 q v t c k O5 MD\r\n",
         "mg k " FLAGS17 "\r\n", "ms k 1 " FLAGS16 "\r\n",
+        /* newer flags */
+        "mg ek N30 E5000 c\r\n", "mg k E18446744073709551615 x\r\n",
+        "ms ecas 2 C777 E778 c\r\n", "ms sz 2 MA s k\r\n", "ms viv 3 N-1 MP T9 x\r\n",
+        "md xk x\r\n", "md k x T30 E1 C2 q k\r\n", "md ee I E888\n",
+        "ma ecr N0 J4 E4242 c v\r\n",
     };
     for (size_t i = 0; i < NELEM(ok); i++)
         check_split(ok[i]);
@@ -529,10 +620,15 @@ static void test_compose_replies(void)
     check_reply("mg fresh2 N0 q\r\n", META_ST_HD, &won, "HD W\r\n");
     meta_facts z = { .cas = 14, .other_won = true };
     check_reply("mg k  c   f\r\n", META_ST_HD, &z, "HD c14 f0 Z\r\n");
-    /* ms: c k O on every status (c0 on failure) */
-    meta_facts set = { .cas = 3 };
-    check_reply("ms foo 2 c k s t f O123\r\n", META_ST_HD, &set, "HD c3 kfoo O123\r\n");
-    check_reply("ms newk 2 MR c k O1 f s\r\n", META_ST_NS, NULL, "NS c0 knewk O1\r\n");
+    /* ms: c k O (newer: and s) on every status (c0, s0 on failure) */
+    meta_facts set = { .cas = 3, .size = 2 };
+    check_reply("ms foo 2 c k s t f O123\r\n", META_ST_HD, &set, "HD c3 kfoo s2 O123\r\n");
+    check_reply("ms foo 2 c k t f O123\r\n", META_ST_HD, &set, "HD c3 kfoo O123\r\n");
+    check_reply("ms newk 2 MR c k O1 f s\r\n", META_ST_NS, NULL, "NS c0 knewk O1 s0\r\n");
+    check_reply("ms newk 2 MR c k O1 f\r\n", META_ST_NS, NULL, "NS c0 knewk O1\r\n");
+    check_reply("ms sz 2 MA s k\r\n", META_ST_HD, &(meta_facts){ .size = 5 }, "HD s5 ksz\r\n");
+    check_reply("ms ecas 2 E777 c\r\n", META_ST_HD, &(meta_facts){ .cas = 777 }, "HD c777\r\n");
+    check_reply("ms sz 2 s q\r\n", META_ST_EX, NULL, "EX s0\r\n");
     check_reply("ms k 2 C1 c k O1\r\n", META_ST_NF, NULL, "NF c0 kk O1\r\n");
     check_reply("ms Zm9v 3 b k c\r\n", META_ST_HD, &(meta_facts){ .cas = 2 },
                 "HD kZm9v b c2\r\n");
@@ -541,6 +637,7 @@ static void test_compose_replies(void)
     check_reply("md nokey k O1 c\r\n", META_ST_NF, NULL, "NF knokey O1\r\n");
     check_reply("md Zm9vMw== b k O5\r\n", META_ST_HD, NULL, "HD kZm9vMw== b O5\r\n");
     check_reply("md st1 C1 k O1 c t\r\n", META_ST_EX, NULL, "EX kst1 O1\r\n");
+    check_reply("md xk x E5 k s c\r\n", META_ST_HD, NULL, "HD kxk\r\n");
     /* ma */
     meta_facts num = { .value_len = 1, .cas = 6, .ttl = -1 };
     check_reply("ma bm9rZXk= b k O5 N0 v t c\r\n", META_ST_VA, &num,
