@@ -288,6 +288,7 @@ static conn_io conn_flush(conn *c)
         }
         stats_bump(&worker_stats(c->w)->bytes_written, (uint64_t)n);
         conn_advance(c, (size_t)n);
+        c->last_active = server_real_now(); /* a slow reader is not idle */
     }
     return CONN_IO_DONE;
 }
@@ -614,13 +615,20 @@ void conn_stop(conn *c)
         conn_destroy(c);
 }
 
+/*
+ * Idle means waiting for a command with nothing queued either way, as in
+ * memcached: a client paused inside a data block, or one with replies or
+ * requests still queued (a slow reader), is not idle.
+ */
 void conn_check_idle(conn *c, int64_t now, unsigned timeout)
 {
-    if (c->kind == CONN_UDP || c->out_pending > 0 || c->state == CONN_CLOSING)
+    if (c->kind == CONN_UDP || c->state != CONN_READ_CMD || c->out_pending > 0 ||
+        c->blocked || c->yielded)
         return;
     if (now - c->last_active <= (int64_t)timeout)
         return;
     if (conn_verbose(c) > 0)
         fprintf(stderr, "<%d idle timeout, closing\n", c->fd);
+    stats_bump(&worker_stats(c->w)->idle_kicks, 1);
     conn_destroy(c);
 }

@@ -33,6 +33,7 @@ typedef enum options_arg {
     OPTIONS_A_REAL,    /* decimal number within (or [) min, max] */
     OPTIONS_A_OCTAL,   /* octal integer within [min, max] */
     OPTIONS_A_STR,     /* any non-empty string */
+    OPTIONS_A_LIST,    /* non-empty comma list; a repeated flag appends (-l) */
     OPTIONS_A_SIZES,   /* ascending list "a-b-c" of chunk sizes (slab_sizes) */
     OPTIONS_A_EXT,     /* comma-separated -o sub-options */
     OPTIONS_A_HELP,    /* -h */
@@ -109,7 +110,7 @@ static const options_row options_table[] = {
     {OPTIONS_FLAG, 'A', "enable-shutdown", OPTIONS_A_BOOL, NULL,
      OPTIONS_FIELD(server.allow_shutdown), .bare = "yes", .setting = "shutdown_command",
      .fmt = OPTIONS_F_YESNO, .help = "enable the ascii \"shutdown\" command"},
-    {OPTIONS_FLAG, 'l', "listen", OPTIONS_A_STR, "<addr>", OPTIONS_FIELD(server.listen),
+    {OPTIONS_FLAG, 'l', "listen", OPTIONS_A_LIST, "<addr>", OPTIONS_FIELD(server.listen),
      .dflt = "127.0.0.1", .setting = "inter",
      .help = "comma-separated addresses to listen on, each optionally\n"
              "with :port; * = every interface. Unlike memcached, which\n"
@@ -266,6 +267,7 @@ typedef struct options_ctx {
     const char *prog;
     FILE *out, *err;
     char ignored[256]; /* memcached-only -o options seen, for the -v note */
+    bool list_seen;    /* a list flag (-l) was given: later ones append */
 } options_ctx;
 
 static void options_fail(options_ctx *x, const char *fmt, ...)
@@ -456,6 +458,32 @@ static void options_format_bound(const options_row *r, double v, char *buf, size
 
 static bool options_apply_ext(options_ctx *x, const char *list);
 
+/*
+ * A list flag given again adds to the list (memcached joins repeated -l);
+ * the first occurrence replaces the default.
+ */
+static bool options_append_list(options_ctx *x, const options_row *r, const char *value)
+{
+    const char **field = (const char **)options_field(x->o, r);
+    if (!x->list_seen) { /* the first occurrence replaces the default */
+        x->list_seen = true;
+        *field = value;
+        return true;
+    }
+    char *joined = x->o->listen_joined;
+    size_t have = strlen(*field);
+    if (have + 1 + strlen(value) >= OPTIONS_LISTEN_MAX) {
+        char label[64];
+        options_fail(x, "%s: address list too long", options_row_label(r, label, sizeof label));
+        return false;
+    }
+    if (*field != joined)
+        memcpy(joined, *field, have + 1);
+    snprintf(joined + have, OPTIONS_LISTEN_MAX - have, ",%s", value);
+    *field = joined;
+    return true;
+}
+
 /* Applies one value (never NULL) to row r. */
 static bool options_apply(options_ctx *x, const options_row *r, const char *value)
 {
@@ -469,6 +497,12 @@ static bool options_apply(options_ctx *x, const options_row *r, const char *valu
         }
         *(const char **)options_field(x->o, r) = value;
         return true;
+    case OPTIONS_A_LIST:
+        if (value[0] == '\0') {
+            options_fail(x, "%s: empty argument", options_row_label(r, label, sizeof label));
+            return false;
+        }
+        return options_append_list(x, r, value);
     case OPTIONS_A_COUNT:
         (*(unsigned *)options_field(x->o, r))++;
         return true;

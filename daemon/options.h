@@ -25,6 +25,7 @@
 
 #define OPTIONS_EX_USAGE 64      /* exit status for a bad command line (sysexits EX_USAGE) */
 #define OPTIONS_SLAB_SIZES_MAX 62 /* most explicit chunk sizes -o slab_sizes takes */
+#define OPTIONS_LISTEN_MAX 1024   /* longest address list that repeated -l flags add up to */
 
 /* Everything the command line sets. */
 typedef struct options {
@@ -35,6 +36,7 @@ typedef struct options {
     bool daemonize;        /* -d */
     bool coredumps;        /* -r: raise the core file size limit */
     uint32_t slab_sizes[OPTIONS_SLAB_SIZES_MAX]; /* storage behind cache.slab_sizes */
+    char listen_joined[OPTIONS_LISTEN_MAX];      /* storage for repeated -l, joined by ',' */
 } options;
 
 /*
@@ -47,7 +49,8 @@ void options_default(options *o);
 /*
  * Parses argv (argv[0] names the program in messages) into *o, which it
  * first fills with options_default. Strings in *o (-l, -s, -u, -P) point
- * into argv, which must outlive *o.
+ * into argv, which must outlive *o; repeated -l flags add up, as memcached's
+ * do ("-l a -l b" is "a,b", kept in o->listen_joined).
  *
  * Returns true if the daemon should run. Returns false with *exit_status set
  * when it should not: 0 after -h (usage printed on `out`) or -V (version

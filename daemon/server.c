@@ -371,6 +371,7 @@ static bool server_setup_events(server_state *s)
     bool ok = server_add_event(s, event_new(b, -1, EV_PERSIST, server_on_clock_tick, s), &one) &&
               server_add_event(s, evsignal_new(b, SIGTERM, server_on_stop_signal, s), NULL) &&
               server_add_event(s, evsignal_new(b, SIGINT, server_on_stop_signal, s), NULL) &&
+              server_add_event(s, evsignal_new(b, SIGUSR1, server_on_stop_signal, s), NULL) &&
               server_add_event(s, event_new(b, s->ctx.wake_fd, EV_READ | EV_PERSIST,
                                             server_on_wake, s), NULL);
     s->relisten_ev = evtimer_new(b, server_on_relisten, s);
@@ -478,6 +479,7 @@ static server_state *server_state_create(const server_options *opts, cache *engi
 int server_run(const server_options *opts, cache *engine)
 {
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN); /* memcached keeps serving on SIGHUP */
     server_on_clock_tick(-1, 0, NULL);
     server_state *s = server_state_create(opts, engine);
     if (s == NULL)

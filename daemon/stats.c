@@ -110,6 +110,7 @@ static void stats_emit_commands(const stats_inputs *in, const stats_emitter *e)
     e->u64(e->arg, "touch_misses", w->touch_misses);
     e->u64(e->arg, "store_too_large", w->store_too_large);
     e->u64(e->arg, "store_no_memory", w->store_no_memory);
+    e->u64(e->arg, "idle_kicks", w->idle_kicks);
     e->u64(e->arg, "bytes_read", w->bytes_read);
     e->u64(e->arg, "bytes_written", w->bytes_written);
 }

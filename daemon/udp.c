@@ -69,8 +69,9 @@ static void udp_send_replies(conn *c)
 static void udp_handle_datagram(conn *c, size_t len)
 {
     const unsigned char *h = (const unsigned char *)c->rbuf;
-    if (len < UDP_HEADER_SIZE || udp_get16(h + 4) != 1 || udp_get16(h + 2) != 0)
-        return; /* not a single-datagram request: memcached drops these too */
+    if (len < UDP_HEADER_SIZE || udp_get16(h + 4) != 1)
+        return; /* not a single-datagram request: memcached drops these too
+                   (like memcached, the sequence number is not checked) */
     conn_reset_input(c);
     c->udp_request_id = udp_get16(h);
     c->rstart = UDP_HEADER_SIZE;

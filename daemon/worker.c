@@ -177,6 +177,7 @@ int worker_start(worker *w)
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGUSR1);
     sigaddset(&block, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = pthread_create(&w->thread, NULL, worker_main, w);
