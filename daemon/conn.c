@@ -20,14 +20,15 @@
 #include "daemon/worker.h"
 
 #define CONN_IOV_MAX 512       /* iovecs per sendmsg */
-#define CONN_BULK_READS 16     /* reads per event while a data block streams in */
+#define CONN_BULK_READS 16     /* reads per event while input keeps coming */
 #define CONN_TBUF_KEEP (64u * 1024) /* a drained tbuf above this shrinks back */
+#define CONN_COPY_MAX 512      /* values up to this size are copied into tbuf */
 
 static void conn_on_event(evutil_socket_t fd, short what, void *arg);
 
 static unsigned conn_verbose(const conn *c)
 {
-    return atomic_load_explicit(&worker_server(c->w)->verbose, memory_order_relaxed);
+    return atomic_load_explicit(&c->srv->verbose, memory_order_relaxed);
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -40,6 +41,7 @@ static conn *conn_alloc(worker *w, int fd, conn_kind kind, size_t rsize)
     c->fd = fd;
     c->kind = kind;
     c->w = w;
+    c->srv = worker_server(w);
     c->rsize = rsize;
     c->rbuf = rsize > 0 ? malloc(rsize) : NULL;
     c->tsize = CONN_TBUF_INIT;
@@ -130,6 +132,7 @@ void conn_out_reset(conn *c)
     c->nsegs = c->seg_head = c->head_off = 0;
     c->tlen = 0;
     c->out_pending = 0;
+    c->unheld_refs = false;
 }
 
 void conn_destroy(conn *c)
@@ -197,8 +200,33 @@ void conn_out_commit(conn *c, size_t n)
     c->out_pending += n;
 }
 
+/*
+ * Small values are copied next to their header line: one memcpy is cheaper
+ * than a segment, an iovec in sendmsg and holding the item until written,
+ * and a batch of small replies then leaves in a single iovec. Not when an
+ * earlier span of the same item was queued by reference (release NULL):
+ * the item must stay held until that span is written.
+ */
+static bool conn_out_copy(conn *c, const char *ptr, size_t len,
+                          cache_item *release)
+{
+    if (len > CONN_COPY_MAX || c->unheld_refs)
+        return false;
+    char *p = conn_out_space(c, len);
+    if (p == NULL)
+        return false;
+    memcpy(p, ptr, len);
+    conn_out_commit(c, len);
+    if (release != NULL)
+        cache_release(worker_cache(c->w), release);
+    return true;
+}
+
 bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release)
 {
+    if (conn_out_copy(c, ptr, len, release))
+        return true;
+    c->unheld_refs = release == NULL;
     if (!conn_segs_reserve(c)) {
         if (release != NULL)
             cache_release(worker_cache(c->w), release);
@@ -228,6 +256,7 @@ static void conn_out_rewind(conn *c)
 
 typedef enum conn_io {
     CONN_IO_DONE,  /* nothing left to write / progress made */
+    CONN_IO_FULL,  /* a read filled all the room: more input may be waiting */
     CONN_IO_AGAIN, /* the socket is full (or empty, for reads) */
     CONN_IO_ERROR  /* the connection is broken: close it */
 } conn_io;
@@ -271,14 +300,36 @@ static void conn_advance(conn *c, size_t written)
         conn_out_rewind(c);
 }
 
+/* One contiguous run goes out with send (cheaper in the kernel than sendmsg). */
+static ssize_t conn_send_iov(int fd, struct iovec *iov, int n)
+{
+    if (n == 1)
+        return send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+    struct msghdr msg = {0};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t)n;
+    return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+static size_t conn_iov_bytes(const struct iovec *iov, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    return total;
+}
+
+/*
+ * Writes queued replies until done or the socket is full. A short write
+ * means the socket buffer is full: stop there instead of calling again
+ * only to get EAGAIN.
+ */
 static conn_io conn_flush(conn *c)
 {
     struct iovec iov[CONN_IOV_MAX];
     while (c->seg_head < c->nsegs) {
-        struct msghdr msg = {0};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = (size_t)conn_fill_iov(c, iov);
-        ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        int niov = conn_fill_iov(c, iov);
+        ssize_t n = conn_send_iov(c->fd, iov, niov);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -289,6 +340,8 @@ static conn_io conn_flush(conn *c)
         stats_bump(&worker_stats(c->w)->bytes_written, (uint64_t)n);
         conn_advance(c, (size_t)n);
         c->last_active = server_real_now(); /* a slow reader is not idle */
+        if ((size_t)n < conn_iov_bytes(iov, niov))
+            return CONN_IO_AGAIN;
     }
     return CONN_IO_DONE;
 }
@@ -330,12 +383,13 @@ static conn_io conn_read(conn *c)
     if (!conn_rbuf_prepare(c))
         return CONN_IO_ERROR;
     for (;;) {
-        ssize_t n = read(c->fd, c->rbuf + c->rend, c->rsize - c->rend);
+        size_t room = c->rsize - c->rend;
+        ssize_t n = read(c->fd, c->rbuf + c->rend, room);
         if (n > 0) {
             c->rend += (size_t)n;
             c->last_active = server_real_now();
             stats_bump(&worker_stats(c->w)->bytes_read, (uint64_t)n);
-            return CONN_IO_DONE;
+            return (size_t)n == room ? CONN_IO_FULL : CONN_IO_DONE;
         }
         if (n == 0) {
             c->eof = true;
@@ -395,6 +449,8 @@ static void conn_echo_reply(const conn *c, size_t mark)
 
 static conn_step_result conn_step_command(conn *c)
 {
+    if (c->rstart == c->rend)
+        return CONN_STEP_NEED_MORE; /* nothing buffered: skip the parser */
     size_t mark = c->tlen;
     const char *line = c->rbuf + c->rstart;
     text_status st = text_parse(line, c->rend - c->rstart, &c->req);
@@ -498,7 +554,7 @@ static conn_step_result conn_step(conn *c)
 
 unsigned conn_drive(conn *c, bool ignore_cap)
 {
-    unsigned cap = worker_server(c->w)->opts->reqs_per_event;
+    unsigned cap = c->srv->opts->reqs_per_event;
     unsigned before = c->reqs_this_event;
     c->yielded = false;
     while (!c->close_after && c->out_pending <= CONN_OUT_HIGH) {
@@ -535,15 +591,20 @@ static bool conn_has_runnable_input(const conn *c)
 
 /*
  * Re-registers the event for what the conn waits for now. Runnable input
- * also asks for EV_WRITE: a socket with room fires at once, on the next
- * loop turn, after the other connections had theirs. False: close it.
+ * (a yield, or backpressure lifted) with nothing left to write is resumed
+ * with event_active: the conn runs again in this loop pass, behind the
+ * connections already active, at no system call (toggling EV_WRITE would
+ * cost two epoll_ctl). With replies still queued it waits for EV_WRITE.
+ * False: close it.
  */
 static bool conn_update_events(conn *c)
 {
     short flags = EV_PERSIST;
     if (conn_wants_read(c))
         flags |= EV_READ;
-    if (c->out_pending > 0 || conn_has_runnable_input(c))
+    bool runnable = conn_has_runnable_input(c);
+    bool resume = runnable && c->out_pending == 0 && (flags & EV_READ);
+    if (c->out_pending > 0 || (runnable && !resume))
         flags |= EV_WRITE;
     if ((flags & (EV_READ | EV_WRITE)) == 0)
         return false; /* nothing to wait for: done with this client */
@@ -554,10 +615,17 @@ static bool conn_update_events(conn *c)
             return false;
         c->ev_flags = flags;
     }
+    if (resume)
+        event_active(c->ev, EV_WRITE, 0);
     return true;
 }
 
-/* Reads (several times while a data block streams in) and runs requests. */
+/*
+ * Reads and runs requests; reads again (up to CONN_BULK_READS times) only
+ * while a read filled all the room it had, since a short read means the
+ * socket is drained: no read ends in EAGAIN in the common case, and a
+ * burst of pipelined requests needs no extra trip through epoll.
+ */
 static conn_io conn_on_readable(conn *c)
 {
     for (unsigned i = 0; i < CONN_BULK_READS; i++) {
@@ -565,8 +633,8 @@ static conn_io conn_on_readable(conn *c)
         if (io == CONN_IO_ERROR)
             return io;
         conn_drive(c, c->eof);
-        if (io == CONN_IO_AGAIN || c->eof || c->yielded || c->close_after ||
-            c->state == CONN_READ_CMD || c->out_pending > CONN_OUT_HIGH)
+        if (io != CONN_IO_FULL || c->eof || c->yielded || c->close_after ||
+            c->out_pending > CONN_OUT_HIGH)
             break;
     }
     return CONN_IO_DONE;

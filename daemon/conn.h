@@ -41,6 +41,7 @@
 
 struct worker;
 struct event;
+struct server_ctx;
 
 #define CONN_RBUF_INIT (16u * 1024)
 #define CONN_TBUF_INIT (4u * 1024)
@@ -83,6 +84,7 @@ typedef struct conn {
     conn_kind kind;
     conn_state state;
     struct worker *w;
+    struct server_ctx *srv;   /* worker_server(w), kept for the hot path */
     struct event *ev;
     short ev_flags;           /* what ev is registered for now */
     struct conn *prev, *next; /* worker's list */
@@ -108,6 +110,7 @@ typedef struct conn {
     conn_seg *segs;
     size_t nsegs, segs_cap, seg_head, head_off;
     uint64_t out_pending;     /* unsent reply bytes */
+    bool unheld_refs;         /* last ref segment holds no item (more spans follow) */
 
     /* UDP: the datagram being answered. */
     struct sockaddr_storage peer;
@@ -161,8 +164,10 @@ void conn_out_commit(conn *c, size_t n);
 
 /*
  * Queues external bytes; `release` (may be NULL) is cache_release'd once
- * they are written or the conn goes away. Returns false if out of memory
- * (then `release` has already been released).
+ * they are written or the conn goes away. Short byte runs (a small value)
+ * may be copied into tbuf instead, and `release` released at once; the
+ * spans of one item must be queued in order, `release` with the last.
+ * Returns false if out of memory (then `release` has already been released).
  */
 bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release);
 

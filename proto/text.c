@@ -85,6 +85,10 @@ bool text_scan_number(text_str tok, uint64_t *magnitude, bool *negative)
         *negative = (*p++ == '-');
     uint64_t v = 0;
     const unsigned char *digits = p;
+    /* 19 digits cannot overflow 64 bits: check only beyond them. */
+    const unsigned char *safe_end = end - p > 19 ? p + 19 : end;
+    for (; p < safe_end && (unsigned)(*p - '0') <= 9; p++)
+        v = v * 10 + (unsigned)(*p - '0');
     for (; p < end && *p >= '0' && *p <= '9'; p++) {
         unsigned d = (unsigned)(*p - '0');
         if (v > (UINT64_MAX - d) / 10)
@@ -391,23 +395,27 @@ static text_status text_parse_debugtime(text_str rest, text_request *req)
     return TEXT_OK;
 }
 
-/* mg ms md ma mn me: recognised, answered ERROR until the meta protocol lands. */
+/*
+ * mg ms md ma mn me: only classified here (req->args is what meta_parse_args
+ * reads); the key and ms's length are looked at for old callers, nothing
+ * beyond them (the daemon parses the flags once, in proto/meta.c).
+ */
 static text_status text_parse_meta(text_str rest, text_request *req)
 {
-    text_args a;
-    text_split_args(rest, &a);
+    text_str probe, tok;
     req->args = text_trim(rest);
     req->reply = TEXT_REPLY_ERROR;
     if (req->meta == TEXT_META_NOOP)
         return TEXT_OK;
-    if (a.n == 0)
+    probe = req->args;
+    if (!text_token(&probe, &tok))
         return text_unknown(req);
-    req->key = a.tok[0];
+    req->key = tok;
     if (!text_key_ok(req->key))
         return text_bad_format(req);
     if (req->meta != TEXT_META_SET)
         return TEXT_OK;
-    if (a.n < 2 || !text_scan_nbytes(a.tok[1], &req->nbytes))
+    if (!text_token(&probe, &tok) || !text_scan_nbytes(tok, &req->nbytes))
         return text_bad_format(req);
     req->swallow = req->nbytes + 2;
     return TEXT_OK;

@@ -54,24 +54,42 @@ static const char text_digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/*
+ * The number of decimal digits of v (1 for 0): log10 estimated from the bit
+ * length (1233 / 4096 ~ log10(2)), then corrected by one comparison.
+ */
+static unsigned text_u64_width(uint64_t v)
+{
+    static const uint64_t pow10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+        10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+        100000000000ull, 1000000000000ull, 10000000000000ull,
+        100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull,
+        10000000000000000000ull,
+    };
+    unsigned bits = 64u - (unsigned)__builtin_clzll(v | 1);
+    unsigned t = (bits * 1233u) >> 12;
+    return t + 1 - ((v | 1) < pow10[t]); /* v | 1: 0 has one digit */
+}
+
+/* Writes the digits straight into place, two per division, from the right. */
 size_t text_u64_digits(char *out, uint64_t v)
 {
-    char tmp[20];
-    size_t i = sizeof(tmp);
+    size_t len = text_u64_width(v), i = len;
     while (v >= 100) {
         unsigned pair = (unsigned)(v % 100) * 2;
         v /= 100;
-        tmp[--i] = text_digit_pairs[pair + 1];
-        tmp[--i] = text_digit_pairs[pair];
+        out[--i] = text_digit_pairs[pair + 1];
+        out[--i] = text_digit_pairs[pair];
     }
     if (v >= 10) {
-        tmp[--i] = text_digit_pairs[v * 2 + 1];
-        tmp[--i] = text_digit_pairs[v * 2];
+        out[--i] = text_digit_pairs[v * 2 + 1];
+        out[--i] = text_digit_pairs[v * 2];
     } else {
-        tmp[--i] = (char)('0' + v);
+        out[--i] = (char)('0' + v);
     }
-    memcpy(out, tmp + i, sizeof(tmp) - i);
-    return sizeof(tmp) - i;
+    return len;
 }
 
 static void text_put_u64(text_out *o, uint64_t v)
@@ -109,9 +127,32 @@ size_t text_compose_reply(char *buf, size_t cap, text_reply r)
     return text_out_done(&o);
 }
 
+/* text_compose_value when cap is known to suffice: no bound checks. */
+static size_t text_compose_value_fast(char *buf, text_str key, uint32_t flags,
+                                      uint64_t nbytes, bool with_cas, uint64_t cas)
+{
+    char *p = buf;
+    memcpy(p, "VALUE ", 6);
+    p += 6;
+    memcpy(p, key.ptr, key.len);
+    p += key.len;
+    *p++ = ' ';
+    p += text_u64_digits(p, flags);
+    *p++ = ' ';
+    p += text_u64_digits(p, nbytes);
+    if (with_cas) {
+        *p++ = ' ';
+        p += text_u64_digits(p, cas);
+    }
+    memcpy(p, "\r\n", 2);
+    return (size_t)(p + 2 - buf);
+}
+
 size_t text_compose_value(char *buf, size_t cap, text_str key, uint32_t flags,
                           uint64_t nbytes, bool with_cas, uint64_t cas)
 {
+    if (key.len <= TEXT_KEY_MAX && cap >= key.len + TEXT_VALUE_OVERHEAD)
+        return text_compose_value_fast(buf, key, flags, nbytes, with_cas, cas);
     text_out o = text_out_make(buf, cap);
     text_put(&o, "VALUE ", 6);
     text_put_view(&o, key);
