@@ -100,8 +100,9 @@ typedef struct conn {
     size_t rsize, rstart, rend;
     text_request req;
     conn_store store;
-    char *meta_line;          /* ms: malloc'd copy of the request line while its
-                                 block arrives (process_meta.c); freed with store */
+    char *meta_line;          /* ms: malloc'd saved request (parsed fields and the
+                                 line) while its block arrives (process_meta.c);
+                                 freed with store */
     size_t meta_line_len;
     uint64_t swallow;
 

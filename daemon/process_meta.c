@@ -23,6 +23,21 @@
 /* Room for any meta reply line: a base64 key (336), a 32-byte opaque, flags. */
 #define PROCESS_META_LINE_ROOM 1024
 
+/*
+ * An ms waiting for its data block: the parsed request and a copy of its
+ * line (the request's views are moved onto the copy), in one malloc'd block
+ * kept in c->meta_line, c->meta_line_len its size (conn.c frees it with
+ * free() when it drops the store). The line is not parsed a second time
+ * when the block has arrived. A block of the usual size stays with the conn
+ * for its next ms (m.cmd is TEXT_META_SET only while an ms waits).
+ */
+typedef struct process_ms_saved {
+    meta_request m;
+    char line[];
+} process_ms_saved;
+
+#define PROCESS_MS_LINE_KEEP 256 /* line room of a block that is kept for reuse */
+
 static cache_thread *process_meta_ct(const conn *c) { return worker_cache(c->w); }
 static stats_counters *process_meta_counters(const conn *c) { return worker_stats(c->w); }
 
@@ -44,7 +59,7 @@ static void process_meta_error(conn *c, meta_error e)
 static bool process_meta_reply(conn *c, const meta_request *m, meta_status st,
                                const meta_facts *f, bool force)
 {
-    if (!force && meta_reply_suppressed(m, st))
+    if (!force && m->quiet && meta_reply_suppressed(m, st))
         return false;
     char *p = conn_out_space(c, PROCESS_META_LINE_ROOM);
     size_t n = p ? meta_compose_reply(p, PROCESS_META_LINE_ROOM, m, st, f) : 0;
@@ -107,27 +122,33 @@ static void process_mg_count(conn *c, const meta_request *m, bool hit, bool crea
     stats_bump(hit ? &s->get_hits : &s->get_misses, 1);
 }
 
-static void process_mg_facts(const cache_item *it, const cache_get_info *in, meta_facts *f)
+/* What an mg hit reports (cas, flags and key only when c / f / k print them). */
+static void process_mg_facts(const meta_request *m, const cache_item *it,
+                             const cache_get_info *in, meta_facts *f)
 {
     memset(f, 0, sizeof(*f));
     f->value_len = cache_item_nbytes(it);
-    f->cas = cache_item_cas(it);
-    f->client_flags = cache_item_flags(it);
-    f->size = cache_item_nbytes(it);
+    if (m->flagset & META_FLAG('c'))
+        f->cas = cache_item_cas(it);
+    if (m->flagset & META_FLAG('f'))
+        f->client_flags = cache_item_flags(it);
+    f->size = f->value_len;
     f->ttl = in->ttl;
     f->last_access = in->idle;
     f->hit_before = in->hit_before;
     f->won = in->win;
     f->stale = in->stale;
     f->other_won = in->lost;
-    f->has_item_key = true;
-    f->item_key = (text_str){cache_item_key(it), cache_item_nkey(it)};
-    f->item_key_binary = cache_item_key_binary(it);
+    if (m->flagset & META_FLAG('k')) {
+        f->has_item_key = true;
+        f->item_key = (text_str){cache_item_key(it), cache_item_nkey(it)};
+        f->item_key_binary = cache_item_key_binary(it);
+    }
 }
 
 static void process_mg(conn *c, const meta_request *m)
 {
-    text_str key = meta_key(m);
+    text_str key = m->key_binary ? meta_key(m) : m->wire_key;
     cache_get_opts o = {
         .no_bump = m->no_bump,
         .touch = m->has_ttl, .touch_exptime = m->ttl,
@@ -143,7 +164,7 @@ static void process_mg(conn *c, const meta_request *m)
         return;
     }
     meta_facts f;
-    process_mg_facts(it, &in, &f);
+    process_mg_facts(m, it, &in, &f);
     bool queued = process_meta_reply(c, m, m->want_value ? META_ST_VA : META_ST_HD, &f, false);
     if (queued && m->want_value)
         process_meta_queue_value(c, it);
@@ -187,6 +208,41 @@ static void process_ms_reject(conn *c, meta_error e, uint64_t nbytes)
     c->state = CONN_SWALLOW;
 }
 
+/* A view into line[0..len) moved to the same place in copy. */
+static text_str process_ms_rebase(text_str v, const char *line, const char *copy)
+{
+    if (v.ptr != NULL)
+        v.ptr = copy + (v.ptr - line);
+    return v;
+}
+
+/* A block with room for a len-byte line (the conn's own if big enough); NULL if out of memory. */
+static process_ms_saved *process_ms_block(conn *c, size_t len)
+{
+    if (c->meta_line != NULL && c->meta_line_len >= sizeof(process_ms_saved) + len)
+        return (process_ms_saved *)(void *)c->meta_line;
+    free(c->meta_line);
+    size_t room = len > PROCESS_MS_LINE_KEEP ? len : PROCESS_MS_LINE_KEEP;
+    c->meta_line = malloc(sizeof(process_ms_saved) + room);
+    c->meta_line_len = c->meta_line ? sizeof(process_ms_saved) + room : 0;
+    return (process_ms_saved *)(void *)c->meta_line;
+}
+
+/* Saves the request in c->meta_line (see process_ms_saved); NULL if out of memory. */
+static process_ms_saved *process_ms_save(conn *c, const meta_request *m, const char *line,
+                                         size_t len)
+{
+    process_ms_saved *sv = process_ms_block(c, len);
+    if (sv == NULL)
+        return NULL;
+    sv->m = *m;
+    memcpy(sv->line, line, len);
+    sv->m.wire_key = process_ms_rebase(m->wire_key, line, sv->line);
+    if (m->has_opaque)
+        sv->m.opaque = process_ms_rebase(m->opaque, line, sv->line);
+    return sv;
+}
+
 static void process_ms_begin(conn *c, const meta_request *m, const char *line, size_t len)
 {
     text_str key = meta_key(m);
@@ -195,8 +251,8 @@ static void process_ms_begin(conn *c, const meta_request *m, const char *line, s
     if (m->nbytes <= SIZE_MAX - 2)
         st = cache_alloc(process_meta_ct(c), key.ptr, key.len, m->client_flags,
                          process_ms_exptime(m), (size_t)m->nbytes, &it);
-    char *copy = st == CACHE_OK ? malloc(len) : NULL;
-    if (copy == NULL) {
+    process_ms_saved *saved = st == CACHE_OK ? process_ms_save(c, m, line, len) : NULL;
+    if (saved == NULL) {
         stats_counters *s = process_meta_counters(c);
         stats_bump(st == CACHE_TOO_LARGE ? &s->store_too_large : &s->store_no_memory, 1);
         cache_release(process_meta_ct(c), it);
@@ -207,11 +263,7 @@ static void process_ms_begin(conn *c, const meta_request *m, const char *line, s
         process_ms_reject(c, e, m->nbytes);
         return;
     }
-    memcpy(copy, line, len);
     cache_item_set_key_binary(it, m->key_binary);
-    free(c->meta_line);
-    c->meta_line = copy;
-    c->meta_line_len = len;
     c->store = (conn_store){.item = it, .cmd = TEXT_CMD_META, .nbytes = (size_t)m->nbytes};
     c->state = CONN_READ_VALUE;
 }
@@ -249,7 +301,7 @@ static uint64_t process_ms_size(conn *c, const meta_request *m, const cache_item
     return size;
 }
 
-/* Stores `it` as the (re-parsed) ms request m asks, and answers. */
+/* Stores `it` as the saved ms request m asks, and answers. */
 static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
 {
     cache_store_opts o = {
@@ -279,19 +331,22 @@ static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
 
 void process_meta_store_finish(conn *c, const conn_store *s, cache_item *it, bool block_ok)
 {
-    char *line = c->meta_line;
-    size_t len = c->meta_line_len;
+    process_ms_saved *saved = (process_ms_saved *)(void *)c->meta_line;
     (void)s;
-    c->meta_line = NULL;
-    meta_request m;
-    memset(&m, 0, sizeof(m));
-    if (!block_ok || line == NULL || meta_parse(line, len, &m) != TEXT_OK) {
+    if (!block_ok || saved == NULL || saved->m.cmd != TEXT_META_SET) {
         cache_release(process_meta_ct(c), it);
         process_meta_error(c, META_ERR_BAD_DATA_CHUNK);
     } else {
-        process_ms_store(c, &m, it);
+        process_ms_store(c, &saved->m, it);
     }
-    free(line);
+    if (saved == NULL)
+        return;
+    saved->m.cmd = TEXT_META_NONE; /* nothing waits now */
+    if (c->meta_line_len > sizeof(*saved) + PROCESS_MS_LINE_KEEP) {
+        free(c->meta_line);
+        c->meta_line = NULL;
+        c->meta_line_len = 0;
+    }
 }
 
 /* ---- md -------------------------------------------------------------------- */
@@ -409,8 +464,8 @@ static void process_me(conn *c, const meta_request *m)
 void process_meta(conn *c, const char *line, size_t len)
 {
     meta_request m;
-    memset(&m, 0, sizeof(m));
-    text_status st = meta_parse(line, len, &m);
+    /* text_parse already found the line, its command and its arguments */
+    text_status st = meta_parse_text(&c->req, &m);
     if (st != TEXT_OK) {
         process_meta_error(c, st == TEXT_CLIENT_ERROR ? m.error : META_ERR_UNKNOWN);
         c->swallow = st == TEXT_CLIENT_ERROR ? m.swallow : 0;

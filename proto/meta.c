@@ -16,6 +16,8 @@
  *      md and ma answer any of these "invalid or duplicate flag";
  *   6. ms/ma: the M mode; 7. the O length.
  * From step 5 on, a failed ms also discards its data block.
+ * Each line is read in ONE pass over its tokens (meta_parse_keyed); flag
+ * letters are classified by a table, the printing ones by a bit mask.
  * The flags newer than 1.6.18 (E<cas> and x, for every command) follow the
  * same rules: E's number is checked like C's, x like q (see meta.h).
  */
@@ -23,11 +25,6 @@
 #include "proto/text_internal.h"
 
 #define META_WORDS_MAX 19   /* cmd + key (+ datalen) + flags; one more -> too long */
-
-typedef struct meta_words {
-    text_str tok[META_WORDS_MAX + 1];
-    size_t n;               /* META_WORDS_MAX + 1 means "too many" */
-} meta_words;
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -166,21 +163,40 @@ bool meta_has_flag(const meta_request *req, char c)
     return c >= 'A' && c <= 'z' && (req->flagset & META_FLAG(c)) != 0;
 }
 
-static void meta_split(text_str rest, meta_words *w)
+/* The next ' '-separated token of *rest (false at the end); advances *rest. */
+static inline bool meta_token(text_str *rest, text_str *tok)
 {
-    text_str tok;
-    w->n = 0;
-    while (text_next_token(&rest, &tok)) {
-        if (w->n == META_WORDS_MAX + 1)
-            return;
-        w->tok[w->n++] = tok;
-    }
+    const char *p = rest->ptr, *end = rest->ptr + rest->len;
+    while (p < end && *p == ' ')
+        p++;
+    const char *start = p;
+    while (p < end && *p != ' ')
+        p++;
+    tok->ptr = start;
+    tok->len = (size_t)(p - start);
+    rest->ptr = p;
+    rest->len = (size_t)(end - p);
+    return tok->len > 0;
 }
 
 static text_status meta_fail(meta_request *req, meta_error e)
 {
     req->error = e;
     return e == META_ERR_UNKNOWN ? TEXT_ERROR : TEXT_CLIENT_ERROR;
+}
+
+/*
+ * Clears every field (ret and the private key buffer only logically). A
+ * copy from a zero struct compiles to a few vector moves where memset of
+ * this size becomes a "rep stos".
+ */
+static void meta_reset(meta_request *req, text_meta cmd, size_t line_len)
+{
+    static const meta_request zero;
+    memcpy(req, &zero, offsetof(meta_request, ret));
+    req->keybin_len_ = 0;
+    req->cmd = cmd;
+    req->line_len = line_len;
 }
 
 /* The flag's argument: the token without its letter. */
@@ -190,21 +206,57 @@ static text_str meta_arg(text_str tok)
     return a;
 }
 
+/*
+ * The common case of every number below: 1..18 plain digits (no sign, no
+ * white space, no overflow possible) read inline; false sends the token to
+ * the full reader (text_scan_*), which gives the same value for these.
+ */
+static inline bool meta_scan_digits(text_str tok, uint64_t *out)
+{
+    if (tok.len == 0 || tok.len > 18)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < tok.len; i++) {
+        unsigned d = (unsigned)(unsigned char)tok.ptr[i] - '0';
+        if (d > 9)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* memcached's signed / unsigned number rules (text_scan_*), fast for plain digits. */
+static bool meta_scan_i64(text_str tok, int64_t *out)
+{
+    uint64_t v;
+    if (!meta_scan_digits(tok, &v))
+        return text_scan_i64(tok, out);
+    *out = (int64_t)v;
+    return true;
+}
+
+static bool meta_scan_u64(text_str tok, uint64_t *out)
+{
+    return meta_scan_digits(tok, out) || text_scan_u64(tok, out);
+}
+
 /* T N R: memcached reads a signed number and keeps 32 bits of it. */
-static bool meta_scan_time(text_str tok, int32_t *out)
+static meta_error meta_scan_time(text_str tok, bool *has, int32_t *out)
 {
     int64_t v;
-    if (!text_scan_i64(meta_arg(tok), &v))
-        return false;
+    *has = true;
+    if (!meta_scan_i64(meta_arg(tok), &v))
+        return META_ERR_BAD_TOKEN;
     *out = (int32_t)(uint32_t)(uint64_t)v;
-    return true;
+    return META_ERR_NONE;
 }
 
 /* The ms data length: as the text protocol's, 0 .. INT32_MAX - 2. */
 static bool meta_scan_nbytes(text_str tok, uint64_t *out)
 {
     int64_t v;
-    if (!text_scan_i64(tok, &v))
+    if (!meta_scan_i64(tok, &v))
         return false;
     int32_t v32 = (int32_t)(uint32_t)(uint64_t)v;
     if (v32 < 0 || v32 > INT32_MAX - 2)
@@ -215,16 +267,39 @@ static bool meta_scan_nbytes(text_str tok, uint64_t *out)
 
 /* ---- flags ---------------------------------------------------------------- */
 
-/* Letters that print a return flag, per command (indexed by text_meta). */
-static const char *const meta_ret_letters[] = {
-    "", "cfhklOst", "cksO", "kO", "ckOt", "", "",
+/* What a flag letter does: meta_flag_kinds[letter - 'A'] (0: not a flag). */
+enum {
+    META_K_INVALID = 0,
+    META_K_PLAIN,   /* c f h k l s t P L: presence only */
+    META_K_B, META_K_Q, META_K_U, META_K_V, META_K_X, META_K_I,
+    META_K_T, META_K_N, META_K_R, META_K_C, META_K_E, META_K_D, META_K_J,
+    META_K_F, META_K_M, META_K_O
 };
 
-static void meta_note_ret(meta_request *req, char c)
-{
-    if (strchr(meta_ret_letters[req->cmd], c) != NULL && req->nret < META_RET_MAX)
-        req->ret[req->nret++] = c;
-}
+#define META_KIND(c, k) [(c) - 'A'] = (k)
+static const uint8_t meta_flag_kinds['z' - 'A' + 1] = {
+    META_KIND('c', META_K_PLAIN), META_KIND('f', META_K_PLAIN), META_KIND('h', META_K_PLAIN),
+    META_KIND('k', META_K_PLAIN), META_KIND('l', META_K_PLAIN), META_KIND('s', META_K_PLAIN),
+    META_KIND('t', META_K_PLAIN), META_KIND('P', META_K_PLAIN), META_KIND('L', META_K_PLAIN),
+    META_KIND('b', META_K_B), META_KIND('q', META_K_Q), META_KIND('u', META_K_U),
+    META_KIND('v', META_K_V), META_KIND('x', META_K_X), META_KIND('I', META_K_I),
+    META_KIND('T', META_K_T), META_KIND('N', META_K_N), META_KIND('R', META_K_R),
+    META_KIND('C', META_K_C), META_KIND('E', META_K_E), META_KIND('D', META_K_D),
+    META_KIND('J', META_K_J), META_KIND('F', META_K_F), META_KIND('M', META_K_M),
+    META_KIND('O', META_K_O),
+};
+
+/* Letters that print a return flag, per command (indexed by text_meta). */
+#define META_F(c) META_FLAG(c)
+static const uint64_t meta_ret_masks[] = {
+    [TEXT_META_GET] = META_F('c') | META_F('f') | META_F('h') | META_F('k') | META_F('l') |
+                      META_F('O') | META_F('s') | META_F('t'),
+    [TEXT_META_SET] = META_F('c') | META_F('k') | META_F('s') | META_F('O'),
+    [TEXT_META_DELETE] = META_F('k') | META_F('O'),
+    [TEXT_META_ARITH] = META_F('c') | META_F('k') | META_F('O') | META_F('t'),
+    [TEXT_META_NOOP] = 0,
+    [TEXT_META_DEBUG] = 0,
+};
 
 static meta_error meta_flag_b(meta_request *req)
 {
@@ -234,133 +309,149 @@ static meta_error meta_flag_b(meta_request *req)
     return req->keybin_len_ == 0 ? META_ERR_DECODE_KEY : META_ERR_NONE;
 }
 
-static meta_error meta_flag_time(text_str tok, bool *has, int32_t *out)
-{
-    *has = true;
-    return meta_scan_time(tok, out) ? META_ERR_NONE : META_ERR_BAD_TOKEN;
-}
-
 static meta_error meta_flag_u64(text_str tok, uint64_t *out, meta_error bad)
 {
-    return text_scan_u64(meta_arg(tok), out) ? META_ERR_NONE : bad;
+    return meta_scan_u64(meta_arg(tok), out) ? META_ERR_NONE : bad;
 }
 
 static meta_error meta_flag_client_flags(meta_request *req, text_str tok)
 {
     uint64_t v;
     req->has_client_flags = true;
-    if (!text_scan_u64(meta_arg(tok), &v))
+    if (!meta_scan_u64(meta_arg(tok), &v))
         return META_ERR_BAD_FORMAT;
     req->client_flags = (uint32_t)v;
     return META_ERR_NONE;
 }
 
-/* The mode letter is checked later (meta_check_mode): here only the length. */
-static meta_error meta_flag_mode(text_str tok)
+/* Flags with an argument (kinds T .. O). The M letter itself is checked later. */
+static meta_error meta_flag_with_arg(meta_request *req, unsigned kind, text_str tok)
 {
-    return tok.len == 2 ? META_ERR_NONE : META_ERR_M_LENGTH;
-}
-
-/* Flags with an argument. Returns META_ERR_INVALID_FLAG for unknown letters. */
-static meta_error meta_flag_with_arg(meta_request *req, text_str tok)
-{
-    switch (tok.ptr[0]) {
-    case 'T': return meta_flag_time(tok, &req->has_ttl, &req->ttl);
-    case 'N': return meta_flag_time(tok, &req->has_vivify, &req->vivify_ttl);
-    case 'R': return meta_flag_time(tok, &req->has_recache, &req->recache_ttl);
-    case 'C':
+    switch (kind) {
+    case META_K_T: return meta_scan_time(tok, &req->has_ttl, &req->ttl);
+    case META_K_N: return meta_scan_time(tok, &req->has_vivify, &req->vivify_ttl);
+    case META_K_R: return meta_scan_time(tok, &req->has_recache, &req->recache_ttl);
+    case META_K_C:
         req->has_cas = true;
         return meta_flag_u64(tok, &req->cas, META_ERR_BAD_TOKEN);
-    case 'E':
+    case META_K_E:
         req->has_new_cas = true;
         return meta_flag_u64(tok, &req->new_cas, META_ERR_BAD_TOKEN);
-    case 'D': return meta_flag_u64(tok, &req->delta, META_ERR_DELTA);
-    case 'J': return meta_flag_u64(tok, &req->initial, META_ERR_INITIAL);
-    case 'F': return meta_flag_client_flags(req, tok);
-    case 'M': return meta_flag_mode(tok);
-    case 'O':
+    case META_K_D: return meta_flag_u64(tok, &req->delta, META_ERR_DELTA);
+    case META_K_J: return meta_flag_u64(tok, &req->initial, META_ERR_INITIAL);
+    case META_K_F: return meta_flag_client_flags(req, tok);
+    case META_K_M: return tok.len == 2 ? META_ERR_NONE : META_ERR_M_LENGTH;
+    default: /* META_K_O */
         req->has_opaque = true;
         req->opaque = meta_arg(tok);
         return META_ERR_NONE;
-    case 'P': case 'L': case 'I':
-        req->invalidate |= tok.ptr[0] == 'I';
-        return META_ERR_NONE;
-    default:
-        return META_ERR_INVALID_FLAG;
     }
 }
 
-/* One flag token: fills its field; returns its error (META_ERR_NONE if good). */
-static meta_error meta_flag(meta_request *req, text_str tok)
+/* One flag token of a known kind: fills its field; returns its error. */
+static inline meta_error meta_flag(meta_request *req, unsigned kind, text_str tok)
 {
-    switch (tok.ptr[0]) {
-    case 'b': return meta_flag_b(req);
-    case 'q': req->quiet = true; return META_ERR_NONE;
-    case 'u': req->no_bump = true; return META_ERR_NONE;
-    case 'v': req->want_value = true; return META_ERR_NONE;
-    case 'x': req->remove_value = true; return META_ERR_NONE;
-    case 'c': case 'f': case 'h': case 'k': case 'l': case 's': case 't':
-        return META_ERR_NONE;
-    default:
-        return meta_flag_with_arg(req, tok);
+    switch (kind) {
+    case META_K_PLAIN: return META_ERR_NONE;
+    case META_K_B: return meta_flag_b(req);
+    case META_K_Q: req->quiet = true; return META_ERR_NONE;
+    case META_K_U: req->no_bump = true; return META_ERR_NONE;
+    case META_K_V: req->want_value = true; return META_ERR_NONE;
+    case META_K_X: req->remove_value = true; return META_ERR_NONE;
+    case META_K_I: req->invalidate = true; return META_ERR_NONE;
+    default: return meta_flag_with_arg(req, kind, tok);
     }
 }
+
+/* The state of the walk over the flag tokens (step 5). */
+typedef struct meta_walk {
+    meta_error stop;    /* duplicate / invalid flag: no further flag is looked at */
+    meta_error last;    /* the last other error (bad format only if nothing else) */
+    char mode;          /* the letter after M (a 2-byte M token), else 0 */
+    uint64_t ret_mask;  /* meta_ret_masks[] of the command */
+} meta_walk;
 
 /*
- * Step 5: all flag tokens. Duplicate and invalid flags stop at once; other
- * errors are remembered (the last one wins) and the walk goes on.
+ * One flag token, left to right: a byte >= 127 or a repeated letter is a
+ * duplicate, an unknown letter invalid (both stop the walk); other errors
+ * are remembered, the last one winning.
  */
-static meta_error meta_flags(meta_request *req, const meta_words *w, size_t first)
+static inline void meta_walk_flag(meta_request *req, meta_walk *w, text_str tok)
 {
-    meta_error last = META_ERR_NONE;
-    for (size_t i = first; i < w->n; i++) {
-        unsigned char c = (unsigned char)w->tok[i].ptr[0];
-        if (c >= 127 || (c >= 'A' && c <= 'z' && (req->flagset & META_FLAG(c))))
-            return META_ERR_DUPLICATE_FLAG;
-        if (c < 'A' || c > 'z')
-            return META_ERR_INVALID_FLAG;
-        req->flagset |= META_FLAG(c);
-        meta_error e = meta_flag(req, w->tok[i]);
-        if (e == META_ERR_INVALID_FLAG)
-            return e;
-        if (e != META_ERR_NONE && (e != META_ERR_BAD_FORMAT || last == META_ERR_NONE))
-            last = e;
-        meta_note_ret(req, (char)c);
+    unsigned char c = (unsigned char)tok.ptr[0];
+    unsigned idx = (unsigned)c - 'A'; /* wraps below 'A' */
+    if (idx > 'z' - 'A') {
+        w->stop = c >= 127 ? META_ERR_DUPLICATE_FLAG : META_ERR_INVALID_FLAG;
+        return;
     }
-    return last;
+    uint64_t bit = UINT64_C(1) << idx;
+    unsigned kind = meta_flag_kinds[idx];
+    if ((req->flagset & bit) || kind == META_K_INVALID) {
+        w->stop = (req->flagset & bit) ? META_ERR_DUPLICATE_FLAG : META_ERR_INVALID_FLAG;
+        return;
+    }
+    req->flagset |= bit;
+    if (w->ret_mask & bit) {
+        if (req->nret < META_RET_MAX)
+            req->ret[req->nret++] = (char)c;
+        if (kind == META_K_PLAIN)
+            return;
+    }
+    meta_error e = meta_flag(req, kind, tok);
+    if (e != META_ERR_NONE && (e != META_ERR_BAD_FORMAT || w->last == META_ERR_NONE))
+        w->last = e;
+    if (kind == META_K_M && tok.len == 2)
+        w->mode = tok.ptr[1];
 }
 
 /* Step 6: the M letter of ms and ma (mg and md ignore it). */
-static meta_error meta_check_mode(meta_request *req, const meta_words *w, size_t first)
+static meta_error meta_check_mode(meta_request *req, char m)
 {
-    static const char set_modes[] = "SERAP", arith_modes[] = "I+D-"; /* meta_mode order */
-    char m = 0;
-    for (size_t i = first; i < w->n; i++)
-        if (w->tok[i].ptr[0] == 'M')
-            m = w->tok[i].ptr[1];
     if (req->cmd == TEXT_META_SET) {
-        const char *hit = m ? strchr(set_modes, m) : set_modes;
-        if (hit == NULL)
-            return META_ERR_SET_MODE;
-        req->mode = (meta_mode)(META_MODE_SET + (hit - set_modes));
+        switch (m) {
+        case 0: case 'S': req->mode = META_MODE_SET; break;
+        case 'E': req->mode = META_MODE_ADD; break;
+        case 'R': req->mode = META_MODE_REPLACE; break;
+        case 'A': req->mode = META_MODE_APPEND; break;
+        case 'P': req->mode = META_MODE_PREPEND; break;
+        default: return META_ERR_SET_MODE;
+        }
     } else if (req->cmd == TEXT_META_ARITH) {
-        const char *hit = m ? strchr(arith_modes, m) : arith_modes;
-        if (hit == NULL)
-            return META_ERR_ARITH_MODE;
-        req->mode = (hit - arith_modes) < 2 ? META_MODE_INCR : META_MODE_DECR;
+        switch (m) {
+        case 0: case 'I': case '+': req->mode = META_MODE_INCR; break;
+        case 'D': case '-': req->mode = META_MODE_DECR; break;
+        default: return META_ERR_ARITH_MODE;
+        }
     }
+    return META_ERR_NONE;
+}
+
+/* Steps 5 (its result) .. 7 for mg ms md ma. */
+static meta_error meta_finish_flags(meta_request *req, const meta_walk *w)
+{
+    meta_error e = w->stop != META_ERR_NONE ? w->stop : w->last;
+    if (e != META_ERR_NONE) {
+        bool own_loop = req->cmd == TEXT_META_DELETE || req->cmd == TEXT_META_ARITH;
+        return own_loop ? META_ERR_INVALID_OR_DUP : e;
+    }
+    e = meta_check_mode(req, w->mode);
+    if (e != META_ERR_NONE)
+        return e;
+    if (req->has_opaque && req->opaque.len + 1 > META_OPAQUE_MAX)
+        return META_ERR_OPAQUE_TOO_LONG;
     return META_ERR_NONE;
 }
 
 /* ---- per-command parsers ---------------------------------------------------- */
 
 /* me <key> [b] [anything]: only an exact "b" as the third word decodes the key. */
-static text_status meta_parse_debug(meta_request *req, const meta_words *w)
+static text_status meta_parse_debug(meta_request *req, text_str rest)
 {
-    if (w->n < 2 || w->tok[1].len > META_KEY_MAX)
+    text_str tok;
+    if (!meta_token(&rest, &tok) || tok.len > META_KEY_MAX)
         return meta_fail(req, META_ERR_BAD_FORMAT);
-    req->wire_key = w->tok[1];
-    if (w->n > 2 && text_str_eq(w->tok[2], "b")) {
+    req->wire_key = tok;
+    if (meta_token(&rest, &tok) && tok.len == 1 && tok.ptr[0] == 'b') {
         req->flagset |= META_FLAG('b');
         if (meta_flag_b(req) != META_ERR_NONE)
             return meta_fail(req, META_ERR_BAD_FORMAT);
@@ -373,41 +464,49 @@ static meta_error meta_too_many(const meta_request *req)
     return req->cmd == TEXT_META_GET ? META_ERR_TOO_MANY_FLAGS : META_ERR_FLAGS_TOO_LONG;
 }
 
-/* Steps 5..7 for mg ms md ma. */
-static meta_error meta_parse_flags(meta_request *req, const meta_words *w, size_t first)
+/*
+ * mg ms md ma <key> [datalen] <flags>*, in one pass over the tokens. The
+ * checks keep 1.6.18's order (see the top): the word count is known only
+ * at the end of the walk, and it outranks the length and the flags.
+ */
+static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key_len)
 {
-    meta_error e = meta_flags(req, w, first);
-    if (e != META_ERR_NONE) {
-        bool own_loop = req->cmd == TEXT_META_DELETE || req->cmd == TEXT_META_ARITH;
-        return own_loop ? META_ERR_INVALID_OR_DUP : e;
-    }
-    e = meta_check_mode(req, w, first);
-    if (e != META_ERR_NONE)
-        return e;
-    if (req->has_opaque && req->opaque.len + 1 > META_OPAQUE_MAX)
-        return META_ERR_OPAQUE_TOO_LONG;
-    return META_ERR_NONE;
-}
-
-/* mg ms md ma <key> [datalen] <flags>* */
-static text_status meta_parse_keyed(meta_request *req, const meta_words *w)
-{
-    if (w->n < 2)
+    text_str tok, nbytes_tok = { NULL, 0 };
+    if (key_len > 0) { /* the caller knows the first token's length */
+        req->wire_key.ptr = rest.ptr;
+        req->wire_key.len = key_len;
+        rest.ptr += key_len;
+        rest.len -= key_len;
+    } else if (!meta_token(&rest, &req->wire_key)) {
         return meta_fail(req, META_ERR_UNKNOWN);
-    req->wire_key = w->tok[1];
+    }
     if (req->wire_key.len > META_KEY_MAX)
         return meta_fail(req, META_ERR_BAD_FORMAT);
-    if (w->n > META_WORDS_MAX)
-        return meta_fail(req, meta_too_many(req));
-    size_t first = 2;
-    if (req->cmd == TEXT_META_SET) {
-        if (w->n < 3 || !meta_scan_nbytes(w->tok[2], &req->nbytes))
-            return meta_fail(req, META_ERR_BAD_FORMAT);
-        first = 3;
-    }
+    size_t words = 2;
+    if (req->cmd == TEXT_META_SET)
+        words += meta_token(&rest, &nbytes_tok);
     if (req->cmd == TEXT_META_ARITH)
         req->delta = 1;
-    meta_error e = meta_parse_flags(req, w, first);
+    meta_walk w = { META_ERR_NONE, META_ERR_NONE, 0, meta_ret_masks[req->cmd] };
+    const char *p = rest.ptr, *end = rest.ptr + rest.len;
+    while (p < end) { /* the flag tokens (meta_token, unrolled for one-letter flags) */
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        tok.ptr = p++;
+        while (p < end && *p != ' ')
+            p++;
+        tok.len = (size_t)(p - tok.ptr);
+        if (++words > META_WORDS_MAX)
+            return meta_fail(req, meta_too_many(req));
+        if (w.stop == META_ERR_NONE)
+            meta_walk_flag(req, &w, tok);
+    }
+    if (req->cmd == TEXT_META_SET &&
+        (nbytes_tok.len == 0 || !meta_scan_nbytes(nbytes_tok, &req->nbytes)))
+        return meta_fail(req, META_ERR_BAD_FORMAT);
+    meta_error e = meta_finish_flags(req, &w);
     if (e == META_ERR_NONE)
         return TEXT_OK;
     if (req->cmd == TEXT_META_SET)
@@ -415,15 +514,21 @@ static text_status meta_parse_keyed(meta_request *req, const meta_words *w)
     return meta_fail(req, e);
 }
 
-/* ---- the entry point ------------------------------------------------------- */
+/* ---- the entry points ------------------------------------------------------ */
 
 static text_meta meta_cmd_of(text_str tok)
 {
-    static const char letters[] = "gsdane"; /* TEXT_META_GET .. TEXT_META_DEBUG */
-    if (tok.len != 2 || tok.ptr[0] != 'm' || tok.ptr[1] == '\0')
+    if (tok.len != 2 || tok.ptr[0] != 'm')
         return TEXT_META_NONE;
-    const char *hit = memchr(letters, tok.ptr[1], sizeof(letters) - 1);
-    return hit ? (text_meta)(TEXT_META_GET + (hit - letters)) : TEXT_META_NONE;
+    switch (tok.ptr[1]) {
+    case 'g': return TEXT_META_GET;
+    case 's': return TEXT_META_SET;
+    case 'd': return TEXT_META_DELETE;
+    case 'a': return TEXT_META_ARITH;
+    case 'n': return TEXT_META_NOOP;
+    case 'e': return TEXT_META_DEBUG;
+    default: return TEXT_META_NONE;
+    }
 }
 
 /* The line without "\r\n" / "\n", cut at a NUL (memcached reads a C string). */
@@ -438,24 +543,45 @@ static text_str meta_line_content(const char *buf, const char *nl)
     return s;
 }
 
+/*
+ * Parses the arguments of a meta command; key_len > 0 is the length of
+ * args' first token when the caller already knows it (args starts with it).
+ */
+static inline text_status meta_parse_args(text_meta cmd, text_str args, size_t key_len,
+                                          size_t line_len, meta_request *req)
+{
+    meta_reset(req, cmd, line_len);
+    switch (cmd) {
+    case TEXT_META_GET:
+    case TEXT_META_SET:
+    case TEXT_META_DELETE:
+    case TEXT_META_ARITH:
+        return meta_parse_keyed(req, args, key_len);
+    case TEXT_META_NOOP:
+        return TEXT_OK;
+    case TEXT_META_DEBUG:
+        return meta_parse_debug(req, args);
+    default:
+        req->cmd = TEXT_META_NONE;
+        return meta_fail(req, META_ERR_UNKNOWN);
+    }
+}
+
 text_status meta_parse(const char *buf, size_t len, meta_request *req)
 {
     const char *nl = len ? memchr(buf, '\n', len) : NULL;
     if (nl == NULL)
         return TEXT_EAGAIN;
-    memset(req, 0, sizeof(*req));
-    req->line_len = (size_t)(nl - buf) + 1;
-    meta_words w;
-    meta_split(meta_line_content(buf, nl), &w);
-    req->cmd = w.n ? meta_cmd_of(w.tok[0]) : TEXT_META_NONE;
-    switch (req->cmd) {
-    case TEXT_META_NONE:
-        return meta_fail(req, META_ERR_UNKNOWN);
-    case TEXT_META_NOOP:
-        return TEXT_OK;
-    case TEXT_META_DEBUG:
-        return meta_parse_debug(req, &w);
-    default:
-        return meta_parse_keyed(req, &w);
-    }
+    text_str rest = meta_line_content(buf, nl), cmd_tok;
+    text_meta cmd = meta_token(&rest, &cmd_tok) ? meta_cmd_of(cmd_tok) : TEXT_META_NONE;
+    return meta_parse_args(cmd, rest, 0, (size_t)(nl - buf) + 1, req);
+}
+
+text_status meta_parse_text(const text_request *treq, meta_request *req)
+{
+    /* text_parse_meta sets key to args' first token when there is one */
+    bool key_known = treq->key.len > 0 && treq->key.ptr == treq->args.ptr &&
+                     treq->key.len <= treq->args.len;
+    return meta_parse_args(treq->meta, treq->args, key_known ? treq->key.len : 0,
+                           treq->line_len, req);
 }

@@ -16,7 +16,8 @@
  *
  *     st = meta_parse(rbuf, treq.line_len, &mreq);
  *
- * on the same bytes and uses only mreq:
+ * on the same bytes (or, cheaper, meta_parse_text(&treq, &mreq): the same
+ * result) and uses only mreq:
  *     TEXT_OK           -> execute mreq.cmd (for ms: the data block of
  *                          mreq.nbytes + 2 bytes follows; check it with
  *                          text_data_block_ok, else answer
@@ -167,45 +168,53 @@ typedef enum meta_mode {
  * negative = already expired): the daemon converts them like text exptimes.
  */
 typedef struct meta_request {
+    /* (Fields grouped by size so that meta_parse's reset is short.) */
     text_meta cmd;          /* TEXT_META_GET .. TEXT_META_DEBUG; NONE if not a meta line */
+    meta_mode mode;         /* ms: SET default; ma: INCR default; else NONE */
     size_t line_len;        /* bytes of the line incl. its "\n" (also on errors) */
     text_str wire_key;      /* the key token as sent (base64 text when key_binary) */
-    bool key_binary;        /* b: the key was base64; meta_key() gives the decoded bytes */
     uint64_t nbytes;        /* ms: data block length that follows (block = nbytes + 2) */
     uint64_t flagset;       /* META_FLAG(c) for every flag letter present */
 
     /* Behaviour flags. */
+    bool key_binary;        /* b: the key was base64; meta_key() gives the decoded bytes */
     bool quiet;             /* q */
     bool no_bump;           /* u   (mg) */
     bool want_value;        /* v   (mg: VA + data; ma: VA + number) */
     bool invalidate;        /* I   (ms: set-to-invalid when C is older; md: mark stale) */
     bool remove_value;      /* x   (md: keep the item, empty its value) */
 
-    /* Flags with arguments (has_* tells whether present). */
-    bool has_cas;     uint64_t cas;           /* C<cas>   ms md ma: compare */
-    bool has_new_cas; uint64_t new_cas;       /* E<cas>   mg (vivified item) ms md ma: the
-                                                 cas the new/rewritten item gets */
-    bool has_ttl;     int32_t ttl;            /* T<ttl>   mg md ma: update; ms: item TTL (0 if absent) */
-    bool has_vivify;  int32_t vivify_ttl;     /* N<ttl>   mg ma: create on miss; ms MA/MP:
-                                                 store as a new item on miss */
-    bool has_recache; int32_t recache_ttl;    /* R<ttl>   mg: win if remaining TTL < this */
-    bool has_client_flags; uint32_t client_flags; /* F<flags> ms (0 if absent) */
-    meta_mode mode;                           /* ms: SET default; ma: INCR default; else NONE */
-    uint64_t delta;                           /* D<n> ma (1 if absent) */
-    uint64_t initial;                         /* J<n> ma (0 if absent) */
-    bool has_opaque;  text_str opaque;        /* O<token> (value without the 'O'; 0..31 bytes) */
-
-    /*
-     * Flags that print something, in request order, as their letters: mg
-     * c f h k l O s t; ms c k O s; md k O; ma c k O t (v is the VA code, not
-     * a flag). 'b' is not listed (it rides on 'k').
-     */
-    char ret[META_RET_MAX];
-    size_t nret;
+    /* Flags with arguments: has_* tells whether present. */
+    bool has_cas;           /* C<cas>   ms md ma: compare */
+    bool has_new_cas;       /* E<cas>   mg (vivified item) ms md ma: the cas the
+                               new/rewritten item gets */
+    bool has_ttl;           /* T<ttl>   mg md ma: update; ms: item TTL (0 if absent) */
+    bool has_vivify;        /* N<ttl>   mg ma: create on miss; ms MA/MP: store as a
+                               new item on miss */
+    bool has_recache;       /* R<ttl>   mg: win if remaining TTL < this */
+    bool has_client_flags;  /* F<flags> ms (0 if absent) */
+    bool has_opaque;        /* O<token> */
+    uint64_t cas;           /* C */
+    uint64_t new_cas;       /* E */
+    int32_t ttl;            /* T */
+    int32_t vivify_ttl;     /* N */
+    int32_t recache_ttl;    /* R */
+    uint32_t client_flags;  /* F */
+    uint64_t delta;         /* D<n> ma (1 if absent) */
+    uint64_t initial;       /* J<n> ma (0 if absent) */
+    text_str opaque;        /* O: the value without the 'O' (0..31 bytes) */
 
     /* Errors (TEXT_CLIENT_ERROR / TEXT_ERROR). */
     meta_error error;
     uint64_t swallow;       /* bytes after the line to discard (ms data block), else 0 */
+
+    /*
+     * Flags that print something, in request order, as their letters: mg
+     * c f h k l O s t; ms c k O s; md k O; ma c k O t (v is the VA code, not
+     * a flag). 'b' is not listed (it rides on 'k'). Only ret[0..nret) is set.
+     */
+    size_t nret;
+    char ret[META_RET_MAX];
 
     /* Private. */
     uint8_t keybin_[META_KEY_MAX];
@@ -225,6 +234,18 @@ typedef struct meta_request {
  * text_parse). Never reads past buf[len-1], never allocates.
  */
 text_status meta_parse(const char *buf, size_t len, meta_request *req);
+
+/*
+ * The same as meta_parse for a line that text_parse already classified as
+ * meta (treq->meta != TEXT_META_NONE, any status): reads treq->meta,
+ * treq->args (the line's content after the command token: cut at "\r\n"
+ * and at a NUL, spaces trimmed), treq->line_len, and treq->key when it is
+ * args' first token. Lets the daemon skip finding the line end, the
+ * command and the key again. Views point into the bytes treq's views point
+ * into. Returns as meta_parse (never TEXT_EAGAIN); treq->meta
+ * TEXT_META_NONE gives TEXT_ERROR.
+ */
+text_status meta_parse_text(const text_request *treq, meta_request *req);
 
 /* The lookup key: the decoded bytes for a b key, else req->wire_key. */
 text_str meta_key(const meta_request *req);

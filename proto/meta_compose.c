@@ -51,13 +51,6 @@ static void meta_put_i64(meta_out *o, int64_t v)
     }
 }
 
-/* " <letter>" then the caller appends the flag's value. */
-static void meta_put_flag(meta_out *o, char letter)
-{
-    char f[2] = { ' ', letter };
-    meta_put(o, f, 2);
-}
-
 /* Binary key bytes in base64 (a key is at most 250 bytes: 336 characters). */
 static void meta_put_base64(meta_out *o, text_str bytes)
 {
@@ -95,40 +88,103 @@ bool meta_reply_suppressed(const meta_request *req, meta_status st)
     }
 }
 
-/* k: the item's key on an mg hit, else the request's; " b" after a binary one. */
-static void meta_put_key(meta_out *o, const meta_request *req, const meta_facts *f)
+/*
+ * The reply header is written without bounds checks into a buffer known to
+ * be big enough: meta_reply_worst() bounds its length first (a cap below
+ * the bound goes through a scratch buffer, meta_compose_small).
+ */
+
+/* The key k prints: the item's on an mg hit, else the request's. */
+typedef struct meta_key_out {
+    text_str key;
+    bool binary;
+} meta_key_out;
+
+static meta_key_out meta_reply_key(const meta_request *req, const meta_facts *f)
 {
+    meta_key_out k;
     bool item = f != NULL && f->has_item_key;
-    bool binary = item ? f->item_key_binary : req->key_binary;
-    text_str key = item ? f->item_key : meta_key(req);
-    meta_put_flag(o, 'k');
-    if (binary) {
-        meta_put_base64(o, key);
-        meta_put_str(o, " b");
-    } else {
-        meta_put_view(o, key);
-    }
+    k.binary = item ? f->item_key_binary : req->key_binary;
+    k.key = item ? f->item_key : req->key_binary ? meta_key(req) : req->wire_key;
+    return k;
 }
 
-/* One return flag with its value from facts (zero facts when f is NULL). */
-static void meta_put_ret(meta_out *o, const meta_request *req, char c, const meta_facts *f)
+/*
+ * A bound on the header for this request (every return flag counted at the
+ * longest any flag can be: no loop); 0 if a binary key cannot be encoded.
+ */
+static size_t meta_reply_worst(const meta_request *req, const meta_key_out *k)
 {
-    static const meta_facts none;
-    const meta_facts *v = f ? f : &none;
-    if (c == 'k') {
-        meta_put_key(o, req, f);
-        return;
+    size_t key = k->binary ? (k->key.len + 2) / 3 * 4 + 2 : k->key.len;
+    if (k->binary && key - 2 > (META_KEY_MAX + 2) / 3 * 4)
+        return 0;
+    size_t flag = key > 20 ? key : 20;
+    if (req->opaque.len > flag)
+        flag = req->opaque.len;
+    /* code, " <value_len>", " Z X W", "\r\n", then " <letter><value>" each */
+    return 2 + 1 + 20 + 6 + 2 + req->nret * (2 + flag);
+}
+
+static inline char *meta_w_flag(char *p, char letter)
+{
+    p[0] = ' ';
+    p[1] = letter;
+    return p + 2;
+}
+
+/* Decimal v at p; the common small values without a call. */
+static inline char *meta_w_u64(char *p, uint64_t v)
+{
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
     }
-    meta_put_flag(o, c);
+    if (v < 1000) {
+        unsigned u = (unsigned)v;
+        if (u >= 100)
+            *p++ = (char)('0' + u / 100);
+        p[0] = (char)('0' + u / 10 % 10);
+        p[1] = (char)('0' + u % 10);
+        return p + 2;
+    }
+    return p + text_u64_digits(p, v);
+}
+
+static char *meta_w_key(char *p, const meta_key_out *k)
+{
+    if (!k->binary) {
+        if (k->key.len > 0)
+            memcpy(p, k->key.ptr, k->key.len);
+        return p + k->key.len;
+    }
+    p += meta_base64_encode((const uint8_t *)k->key.ptr, k->key.len, p,
+                            (k->key.len + 2) / 3 * 4);
+    memcpy(p, " b", 2);
+    return p + 2;
+}
+
+/* One return flag with its value from facts. */
+static inline char *meta_w_ret(char *p, const meta_request *req, char c,
+                               const meta_facts *v, const meta_key_out *k)
+{
+    p = meta_w_flag(p, c);
     switch (c) {
-    case 'c': meta_put_u64(o, v->cas); break;
-    case 'f': meta_put_u64(o, v->client_flags); break;
-    case 'h': meta_put(o, v->hit_before ? "1" : "0", 1); break;
-    case 'l': meta_put_u64(o, v->last_access); break;
-    case 'O': meta_put_view(o, req->opaque); break;
-    case 's': meta_put_u64(o, v->size); break;
-    case 't': meta_put_i64(o, v->ttl); break;
-    default: break;
+    case 'k': return meta_w_key(p, k);
+    case 'c': return meta_w_u64(p, v->cas);
+    case 'f': return meta_w_u64(p, v->client_flags);
+    case 'h': *p = v->hit_before ? '1' : '0'; return p + 1;
+    case 'l': return meta_w_u64(p, v->last_access);
+    case 'O':
+        if (req->opaque.len > 0)
+            memcpy(p, req->opaque.ptr, req->opaque.len);
+        return p + req->opaque.len;
+    case 's': return meta_w_u64(p, v->size);
+    case 't':
+        if (v->ttl >= 0)
+            return meta_w_u64(p, (uint64_t)v->ttl);
+        *p = '-';
+        return meta_w_u64(p + 1, (uint64_t)0 - (uint64_t)v->ttl);
+    default: return p;
     }
 }
 
@@ -139,36 +195,64 @@ static bool meta_prints_all(const meta_request *req, meta_status st)
 }
 
 /* mg's recache marks, after the flags: Z, then X, then W (as 1.6.18). */
-static void meta_put_marks(meta_out *o, const meta_facts *f)
+static char *meta_w_marks(char *p, const meta_facts *f)
 {
     if (f->other_won)
-        meta_put_str(o, " Z");
+        p = meta_w_flag(p, 'Z');
     if (f->stale)
-        meta_put_str(o, " X");
+        p = meta_w_flag(p, 'X');
     if (f->won)
-        meta_put_str(o, " W");
+        p = meta_w_flag(p, 'W');
+    return p;
+}
+
+/* Room for any header meta_reply_worst() can ask for (k and O at their longest). */
+#define META_REPLY_TMP (31 + META_RET_MAX * (2 + META_OPAQUE_MAX + (META_KEY_MAX + 2) / 3 * 4 + 2))
+
+/* A cap below the bound: compose into a big enough buffer, copy if it fits. */
+static size_t meta_compose_small(char *buf, size_t cap, const meta_request *req,
+                                 meta_status st, const meta_facts *facts)
+{
+    char tmp[META_REPLY_TMP];
+    size_t n = meta_compose_reply(tmp, sizeof(tmp), req, st, facts);
+    if (n == 0 || n > cap)
+        return 0;
+    memcpy(buf, tmp, n);
+    return n;
 }
 
 size_t meta_compose_reply(char *buf, size_t cap, const meta_request *req,
                           meta_status st, const meta_facts *facts)
 {
-    meta_out o = { buf, cap, 0, false };
+    static const meta_facts none;
     if (st <= META_ST_NONE || st >= META_ST_ME)
         return 0;
-    meta_put_str(&o, meta_status_words[st]);
-    if (st == META_ST_VA) {
-        meta_put(&o, " ", 1);
-        meta_put_u64(&o, facts ? facts->value_len : 0);
-    }
     bool all = meta_prints_all(req, st);
-    for (size_t i = 0; i < req->nret && st != META_ST_MN; i++) {
+    /* k on a miss (or any status that is not "all") prints the request's key */
+    meta_key_out k = meta_reply_key(req, all ? facts : NULL);
+    size_t worst = meta_reply_worst(req, &k);
+    if (worst == 0 || worst > META_REPLY_TMP)
+        return 0;
+    if (worst > cap)
+        return meta_compose_small(buf, cap, req, st, facts);
+    char *p = buf;
+    memcpy(p, meta_status_words[st], 2);
+    p += 2;
+    if (st == META_ST_VA) {
+        *p++ = ' ';
+        p = meta_w_u64(p, facts ? facts->value_len : 0);
+    }
+    const meta_facts *v = all && facts ? facts : &none; /* k, O only when not all */
+    size_t nret = st == META_ST_MN ? 0 : req->nret;
+    for (size_t i = 0; i < nret; i++) {
         char c = req->ret[i];
         if (all || c == 'k' || c == 'O')
-            meta_put_ret(&o, req, c, all ? facts : NULL);
+            p = meta_w_ret(p, req, c, v, &k);
     }
     if (req->cmd == TEXT_META_GET && facts != NULL && (st == META_ST_VA || st == META_ST_HD))
-        meta_put_marks(&o, facts);
-    return meta_out_end(&o);
+        p = meta_w_marks(p, facts);
+    memcpy(p, "\r\n", 2);
+    return (size_t)(p + 2 - buf);
 }
 
 size_t meta_compose_debug(char *buf, size_t cap, text_str item_key,

@@ -458,14 +458,20 @@ static const text_cmd_info text_cmds[TEXT_CMD__COUNT] = {
     [TEXT_CMD_META] = TEXT_CMD_INFO("", false, text_parse_meta),
 };
 
-static const char text_meta_letters[] = "\0gsdane"; /* indexed by text_meta */
-
+/* "mg" -> TEXT_META_GET, ...: a switch on the second byte (no memchr on the hot path). */
 static text_meta text_meta_of(text_str tok)
 {
-    if (tok.len != 2 || tok.ptr[0] != 'm' || tok.ptr[1] == '\0')
+    if (tok.len != 2 || tok.ptr[0] != 'm')
         return TEXT_META_NONE;
-    const char *hit = memchr(text_meta_letters + 1, tok.ptr[1], sizeof(text_meta_letters) - 2);
-    return hit ? (text_meta)(hit - text_meta_letters) : TEXT_META_NONE;
+    switch (tok.ptr[1]) {
+    case 'g': return TEXT_META_GET;
+    case 's': return TEXT_META_SET;
+    case 'd': return TEXT_META_DELETE;
+    case 'a': return TEXT_META_ARITH;
+    case 'n': return TEXT_META_NOOP;
+    case 'e': return TEXT_META_DEBUG;
+    default: return TEXT_META_NONE;
+    }
 }
 
 /* Finds the command of the first token: a switch on its first byte, then one compare. */

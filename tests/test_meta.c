@@ -454,11 +454,34 @@ static bool same_request(const meta_request *a, const meta_request *b)
             memcmp(meta_key(a).ptr, meta_key(b).ptr, meta_key(a).len) == 0);
 }
 
+/*
+ * The daemon's path: text_parse classifies the line, meta_parse_text reuses
+ * its split (command, arguments, key). Same result as meta_parse.
+ */
+static void check_text_path(const char *line, size_t len, text_status want,
+                            const meta_request *whole)
+{
+    text_request t = { 0 };
+    text_status ts = text_parse(line, len, &t);
+    if (ts == TEXT_EAGAIN || ts == TEXT_TOO_LONG || t.meta == TEXT_META_NONE) {
+        CHECK(whole->cmd == TEXT_META_NONE); /* not a meta line at all */
+        return;
+    }
+    meta_request m;
+    memset(&m, 0xa5, sizeof(m)); /* meta_parse_text resets everything itself */
+    text_status st = meta_parse_text(&t, &m);
+    bool same = st == want && same_request(&m, whole);
+    CHECK(same);
+    if (!same)
+        fprintf(stderr, "  text path differs: %.60s\n", line);
+}
+
 static void check_split(const char *line)
 {
     size_t len = strlen(line);
     meta_request whole = { 0 };
     text_status want = meta_parse(line, len, &whole);
+    check_text_path(line, len, want, &whole);
     char *copy = malloc(len);
     CHECK(copy != NULL);
     if (copy == NULL)
@@ -809,6 +832,49 @@ static void test_reply_round_trip(void)
     CHECK(meta_reply_flag(&m, 'W', &v) && !meta_reply_flag(&m, 'X', &v));
 }
 
+/*
+ * The longest headers: a 250-byte binary item key (336 base64 characters)
+ * and every mg flag. Whatever the cap, the composer writes the whole line
+ * or returns 0 (caps below its bound go through a scratch buffer).
+ */
+static void test_compose_long(void)
+{
+    meta_request req = { 0 };
+    CHECK(parse_str("mg " KEY250 " c f h k l s t " OPAQUE31 "\r\n", &req) == TEXT_OK);
+    static char item_key[250];
+    for (size_t i = 0; i < sizeof(item_key); i++)
+        item_key[i] = (char)(i * 7);
+    meta_facts f = { .value_len = 123456789, .cas = UINT64_MAX, .client_flags = UINT32_MAX,
+                     .size = 100, .ttl = INT64_MIN, .last_access = 999, .hit_before = true,
+                     .won = true, .stale = true, .other_won = true, .has_item_key = true,
+                     .item_key = { item_key, sizeof(item_key) }, .item_key_binary = true };
+    static char big[4096], small[4096];
+    size_t n = meta_compose_reply(big, sizeof(big), &req, META_ST_VA, &f);
+    char enc[400];
+    size_t elen = meta_base64_encode((const uint8_t *)item_key, sizeof(item_key), enc, sizeof(enc));
+    CHECK_EQ_U64(elen, 336);
+    char want[1024];
+    int w = snprintf(want, sizeof(want),
+                     "VA 123456789 c18446744073709551615 f4294967295 h1 k%.*s b l999 s100 "
+                     "t-9223372036854775808 O1234567890123456789012345678901 Z X W\r\n",
+                     (int)elen, enc);
+    CHECK(n == (size_t)w && memcmp(big, want, n) == 0);
+    for (size_t cap = 0; cap <= n + 2; cap++) {
+        size_t got = meta_compose_reply(small, cap, &req, META_ST_VA, &f);
+        CHECK(cap < n ? got == 0 : (got == n && memcmp(small, big, n) == 0));
+    }
+    /* a miss prints the request's key and O only */
+    n = meta_compose_reply(big, 300, &req, META_ST_EN, NULL);
+    CHECK(n == 2 + 2 + 250 + 33 + 2 && memcmp(big, "EN k", 4) == 0);
+    /* a binary item key too long to print: nothing */
+    static char huge[400];
+    f.item_key = (text_str){ huge, sizeof(huge) };
+    CHECK(meta_compose_reply(big, sizeof(big), &req, META_ST_HD, &f) == 0);
+    f.item_key_binary = false; /* as text it fits the big buffer only */
+    n = meta_compose_reply(big, sizeof(big), &req, META_ST_HD, &f);
+    CHECK(n > sizeof(huge) && meta_compose_reply(small, n - 1, &req, META_ST_HD, &f) == 0);
+}
+
 /* Random lines from a protocol-ish alphabet: never a crash, always a sane result. */
 static void test_random_lines(void)
 {
@@ -836,6 +902,7 @@ static void test_random_lines(void)
         meta_request req = { 0 };
         text_status st = meta_parse(line, len, &req);
         CHECK(req.line_len == len);
+        check_text_path(line, len, st, &req);
         if (st == TEXT_OK) {
             CHECK(req.error == META_ERR_NONE && req.swallow == 0 && req.nret <= 8);
             CHECK(req.cmd == TEXT_META_NOOP || meta_key(&req).len > 0);
@@ -862,6 +929,7 @@ int main(void)
     test_base64();
     test_binary_keys();
     test_compose_replies();
+    test_compose_long();
     test_compose_debug();
     test_quiet();
     test_compose_requests();
