@@ -411,12 +411,15 @@ uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t hv,
     hash_ref ref = engine_ref(c, it);
     if (old != NULL) {
         hash_replace_locked(c->hash, hv, engine_ref(c, old), ref);
-        engine_retire_locked(c, old, false);
+        item_mark_linked(it);
+        lru_relink(c, old, it, now); /* one LRU critical section for both */
+        if (item_mark_unlinked(old))
+            engine_item_free(c, old);
     } else {
         hash_insert_locked(c->hash, hv, ref);
+        item_mark_linked(it);
+        lru_link(c, it, now);
     }
-    item_mark_linked(it);
-    lru_link(c, it, now);
     engine_count(&t->n.global[ENGINE_TOTAL_ITEMS], 1);
     return cas;
 }

@@ -215,11 +215,6 @@ static _Atomic uint32_t *item_exptime_slot(const item *it)
     return (_Atomic uint32_t *)(item_options(it) + ((st & ITEM_HAS_CAS) ? ITEM_CAS_SIZE : 0));
 }
 
-uint32_t item_exptime(const item *it)
-{
-    _Atomic uint32_t *slot = item_exptime_slot(it);
-    return slot ? atomic_load_explicit(slot, memory_order_relaxed) : 0;
-}
 
 void item_set_exptime(item *it, uint32_t exptime)
 {
@@ -238,23 +233,10 @@ uint32_t item_cflags(const item *it)
     return flags;
 }
 
-const char *item_key(const item *it)
+const char *item_key_chained(const item *it)
 {
-    uint32_t st = item_state(it);
-    if (!(st & ITEM_CHAINED))
-        return (const char *)it + ITEM_HEADER_SIZE + item_options_size(st);
     size_t n = item_chain_count(it);
     return item_chain_table(it) + ITEM_CHAIN_FIXED + n * sizeof(char *);
-}
-
-bool item_key_equals(const item *it, const char *key, size_t nkey)
-{
-    return item_nkey(it) == nkey && memcmp(item_key(it), key, nkey) == 0;
-}
-
-size_t item_nbytes(const item *it)
-{
-    return it->nbytes & ~ITEM_NBYTES_KEY_BINARY;
 }
 
 bool item_key_binary(const item *it)
@@ -270,10 +252,6 @@ void item_set_key_binary(item *it, bool binary)
         it->nbytes &= ~ITEM_NBYTES_KEY_BINARY;
 }
 
-size_t item_total(const item *it)
-{
-    return (size_t)(item_key(it) - (const char *)it) + item_nkey(it) + item_nbytes(it);
-}
 
 /* ---- value spans -------------------------------------------------------- */
 

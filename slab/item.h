@@ -208,16 +208,56 @@ static inline char *item_options(const item *it)
     return (char *)it + ITEM_HEADER_SIZE;
 }
 
+/* item_key of a CHAINED item (its key follows the chain table). */
+const char *item_key_chained(const item *it);
+
+/*
+ * The hot accessors are inline: every lookup, store and LRU move uses them.
+ */
+
+/* The key (nkey bytes, not terminated). */
+static inline const char *item_key(const item *it)
+{
+    uint32_t st = item_state(it);
+    if (__builtin_expect((st & ITEM_CHAINED) != 0, 0))
+        return item_key_chained(it);
+    return (const char *)it + ITEM_HEADER_SIZE + item_options_size(st);
+}
+
+/* Value length without "\r\n" (the KEY_BINARY bit masked off). */
+static inline size_t item_nbytes(const item *it)
+{
+    return it->nbytes & ~ITEM_NBYTES_KEY_BINARY;
+}
+
+/* What the item counts as in `bytes`: header, options, key and value. */
+static inline size_t item_total(const item *it)
+{
+    return (size_t)(item_key(it) - (const char *)it) + item_nkey(it) + item_nbytes(it);
+}
+
+/* Expiry in engine seconds, 0 = never (no exptime slot). */
+static inline uint32_t item_exptime(const item *it)
+{
+    uint32_t st = item_state(it);
+    if (!(st & ITEM_HAS_EXP))
+        return 0;
+    char *slot = item_options(it) + ((st & ITEM_HAS_CAS) ? ITEM_CAS_SIZE : 0);
+    return atomic_load_explicit((_Atomic uint32_t *)slot, memory_order_relaxed);
+}
+
+/* Whether the item's key is key[0..nkey). */
+static inline bool item_key_equals(const item *it, const char *key, size_t nkey)
+{
+    return item_nkey(it) == nkey && memcmp(item_key(it), key, nkey) == 0;
+}
+
 uint64_t item_cas(const item *it);
 void item_set_cas(item *it, uint64_t cas);          /* before linking only */
-uint32_t item_exptime(const item *it);              /* engine seconds, 0 = never */
 void item_set_exptime(item *it, uint32_t exptime);  /* needs HAS_EXP */
 uint32_t item_cflags(const item *it);
-const char *item_key(const item *it);
-size_t item_nbytes(const item *it);                 /* without KEY_BINARY */
 bool item_key_binary(const item *it);
 void item_set_key_binary(item *it, bool binary);    /* before linking only */
-size_t item_total(const item *it); /* what the item counts as in `bytes` */
 
 /* Number of contiguous value spans, and span i. */
 size_t item_span_count(const item *it);
@@ -230,8 +270,5 @@ void item_read(const item *it, size_t offset, void *dst, size_t len);
 /* Data chunks of a chained item (count and i-th address). */
 size_t item_chain_count(const item *it);
 char *item_chain_chunk(const item *it, size_t i);
-
-/* True if the key bytes equal key[0..nkey). */
-bool item_key_equals(const item *it, const char *key, size_t nkey);
 
 #endif

@@ -25,12 +25,25 @@
 
 #define LRU_ROOM_ROUNDS 4 /* make-room passes while only active items were bumped */
 
+#define LRU_JUGGLE_BATCH 32 /* maintainer steps per hold of the LRU lock */
+
 typedef enum lru_verdict { LRU_SKIPPED, LRU_BUMPED, LRU_FREED } lru_verdict;
 
+/*
+ * The LRU lock is held for a few dozen instructions at a time, by every
+ * store of its class: an adaptive mutex spins briefly before it sleeps, so
+ * two workers meeting on it rarely make a futex call (to sleep or to wake).
+ */
 void lru_setup(lru *l)
 {
     memset(l, 0, sizeof(*l));
-    pthread_mutex_init(&l->lock, NULL);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP /* glibc: the type is an enum */
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(&l->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
 }
 
 void lru_teardown(lru *l)
@@ -107,6 +120,20 @@ void lru_link(cache *c, item *it, uint32_t now)
     pthread_mutex_unlock(&l->lock);
 }
 
+void lru_relink(cache *c, item *old, item *it, uint32_t now)
+{
+    lru *lo = lru_of(c, old), *l = lru_of(c, it);
+    unsigned seg = lru_segment_for(c, it, now);
+    pthread_mutex_lock(&lo->lock);
+    lru_unlink_locked(c, lo, old);
+    if (lo != l) { /* different classes: never two LRU locks at once */
+        pthread_mutex_unlock(&lo->lock);
+        pthread_mutex_lock(&l->lock);
+    }
+    lru_push_head_locked(c, l, it, seg);
+    pthread_mutex_unlock(&l->lock);
+}
+
 static uint64_t lru_age(const item *it, uint32_t now)
 {
     uint32_t t = atomic_load_explicit(&((item *)it)->atime, memory_order_relaxed);
@@ -162,12 +189,26 @@ static void lru_bump_active_locked(cache *c, lru *l, item *it, unsigned seg)
 }
 
 /*
+ * Unlinks a tail item being freed (its stripe and l->lock held). Its chunks
+ * go back to the slab class later: a reference is kept in *victim for the
+ * caller to drop once it has let go of l->lock (engine_item_unpin), so the
+ * slab class lock is never taken inside the LRU lock's critical section.
+ * Without a reference to spare, the item is freed here.
+ */
+static void lru_unlink_victim_locked(cache *c, item *it, uint64_t hv, item **victim)
+{
+    *victim = item_ref(it) ? it : NULL;
+    engine_unlink_locked(c, it, hv, true);
+}
+
+/*
  * Looks at one tail item of segment `seg` (l->lock held): frees it if it is
  * dead, or (when `evict`) if nobody reads it; an active item (but in TEMP)
- * is bumped to WARM instead of being evicted (LRU_BUMPED).
+ * is bumped to WARM instead of being evicted (LRU_BUMPED). A freed item's
+ * last reference is left in *victim (see lru_unlink_victim_locked).
  */
-static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
-                                            unsigned seg, uint32_t now, bool evict)
+static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it, unsigned seg,
+                                            uint32_t now, bool evict, item **victim)
 {
     uint64_t hv = engine_item_hv(it);
     if (!hash_trylock(c->hash, hv))
@@ -175,7 +216,7 @@ static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
     lru_verdict v = LRU_SKIPPED;
     if (engine_item_dead(c, it, now) != ENGINE_ALIVE) {
         lru_count_reclaim(l, it);
-        engine_unlink_locked(c, it, hv, true);
+        lru_unlink_victim_locked(c, it, hv, victim);
         v = LRU_FREED;
     } else if (item_refcount(it) > 1) {
         lru_stat(l, LRU_STAT_REFLOCKED, 1);
@@ -184,7 +225,7 @@ static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
         v = LRU_BUMPED;
     } else if (evict) {
         lru_count_eviction(l, it, now);
-        engine_unlink_locked(c, it, hv, true);
+        lru_unlink_victim_locked(c, it, hv, victim);
         v = LRU_FREED;
     }
     hash_unlock(c->hash, hv);
@@ -198,7 +239,7 @@ static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it,
  * LRU_FREED, else LRU_BUMPED if an item was bumped, else LRU_SKIPPED.
  */
 static lru_verdict lru_pull_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now,
-                                        bool evict)
+                                        bool evict, item **victim)
 {
     hash_ref ref = l->tail[seg];
     lru_verdict seen = LRU_SKIPPED;
@@ -206,7 +247,7 @@ static lru_verdict lru_pull_tail_locked(cache *c, lru *l, unsigned seg, uint32_t
     while (ref != 0 && tries < LRU_TAIL_TRIES && bumps < LRU_TAIL_TRIES) {
         item *it = engine_item(c, ref);
         ref = it->prev; /* before `it` moves or goes */
-        lru_verdict v = lru_try_tail_item_locked(c, l, it, seg, now, evict);
+        lru_verdict v = lru_try_tail_item_locked(c, l, it, seg, now, evict, victim);
         if (v == LRU_FREED)
             return LRU_FREED;
         if (v == LRU_BUMPED) {
@@ -224,17 +265,20 @@ bool lru_make_room(cache *c, unsigned id, uint32_t now)
     static const unsigned order[] = {LRU_COLD, LRU_HOT, LRU_WARM, LRU_TEMP};
     lru *l = &c->lrus[id];
     lru_verdict v = LRU_BUMPED;
+    item *victim = NULL;
     pthread_mutex_lock(&l->lock);
     for (unsigned round = 0; round < LRU_ROOM_ROUNDS && v == LRU_BUMPED; round++) {
         v = LRU_SKIPPED;
         for (unsigned i = 0; i < 4 && v != LRU_FREED; i++) {
             lru_verdict seg_v = lru_pull_tail_locked(c, l, order[i], now,
-                                                     c->opts.evict_to_free);
+                                                     c->opts.evict_to_free, &victim);
             if (seg_v != LRU_SKIPPED)
                 v = seg_v;
         }
     }
     pthread_mutex_unlock(&l->lock);
+    if (victim != NULL)
+        engine_item_unpin(c, victim); /* the slab free, outside the LRU lock */
     return v == LRU_FREED;
 }
 
@@ -305,24 +349,68 @@ static bool lru_tend_tail_locked(cache *c, lru *l, unsigned seg, uint32_t now)
     return true;
 }
 
-unsigned lru_juggle(cache *c, unsigned id, uint32_t now, unsigned budget)
+/*
+ * Up to `max` maintainer steps on the tail of `seg` (l->lock held); stops at
+ * the first tail item that needs nothing. Returns the steps taken.
+ */
+static unsigned lru_juggle_segment_locked(cache *c, lru *l, unsigned seg, uint32_t now,
+                                          unsigned max)
+{
+    unsigned done = 0;
+    while (done < max && l->tail[seg] != 0) {
+        bool acted = seg <= LRU_WARM ? lru_shed_tail_locked(c, l, seg, now)
+                                     : lru_tend_tail_locked(c, l, seg, now);
+        if (!acted)
+            break;
+        done++;
+    }
+    return done;
+}
+
+static bool lru_juggle_lock(lru *l, bool try_only)
+{
+    if (try_only)
+        return pthread_mutex_trylock(&l->lock) == 0;
+    pthread_mutex_lock(&l->lock);
+    return true;
+}
+
+/*
+ * lru_juggle, holding the LRU lock for at most LRU_JUGGLE_BATCH steps at a
+ * time. With try_only, a busy lock ends the pass (*deferred set) instead of
+ * waiting for it: workers never queue behind the maintainer, nor it behind
+ * them.
+ */
+static unsigned lru_juggle_run(cache *c, unsigned id, uint32_t now, unsigned budget,
+                               bool try_only, bool *deferred)
 {
     lru *l = &c->lrus[id];
     unsigned done = 0;
-    pthread_mutex_lock(&l->lock);
-    for (unsigned seg = LRU_HOT; seg < LRU_SEGS; seg++) {
+    *deferred = false;
+    for (unsigned seg = LRU_HOT; seg < LRU_SEGS && !*deferred; seg++) {
         unsigned left = budget;
-        while (left-- > 0 && l->tail[seg] != 0) {
-            bool acted = seg <= LRU_WARM ? lru_shed_tail_locked(c, l, seg, now)
-                                         : lru_tend_tail_locked(c, l, seg, now);
-            if (!acted)
+        while (left > 0) {
+            unsigned batch = left < LRU_JUGGLE_BATCH ? left : LRU_JUGGLE_BATCH;
+            if (!lru_juggle_lock(l, try_only)) {
+                *deferred = true;
                 break;
-            done++;
+            }
+            unsigned n = lru_juggle_segment_locked(c, l, seg, now, batch);
+            pthread_mutex_unlock(&l->lock);
+            done += n;
+            left -= batch;
+            if (n < batch)
+                break;
         }
     }
     lru_stat(l, LRU_STAT_JUGGLES, 1);
-    pthread_mutex_unlock(&l->lock);
     return done;
+}
+
+unsigned lru_juggle(cache *c, unsigned id, uint32_t now, unsigned budget)
+{
+    bool deferred;
+    return lru_juggle_run(c, id, now, budget, false, &deferred);
 }
 
 /* ---- the maintainer thread ---------------------------------------------- */
@@ -347,10 +435,14 @@ static void *lru_maintainer_main(void *arg)
     while (!engine_bg_sleep(c, &c->maintainer, sleep_us)) {
         uint32_t now = engine_now(c, NULL);
         unsigned done = 0;
-        for (unsigned id = 1; id <= c->arena->nclasses; id++)
-            if (!lru_class_empty(c, id))
-                done += lru_juggle(c, id, now, LRU_BUDGET);
-        sleep_us = done > 0 ? LRU_SLEEP_MIN_US
+        bool deferred, any_deferred = false;
+        for (unsigned id = 1; id <= c->arena->nclasses; id++) {
+            if (lru_class_empty(c, id))
+                continue;
+            done += lru_juggle_run(c, id, now, LRU_BUDGET, true, &deferred);
+            any_deferred |= deferred;
+        }
+        sleep_us = done > 0 || any_deferred ? LRU_SLEEP_MIN_US
                             : (sleep_us * 2 > LRU_SLEEP_MAX_US ? LRU_SLEEP_MAX_US : sleep_us * 2);
     }
     return NULL;

@@ -41,6 +41,16 @@ lru *lru_of(cache *c, const item *it);
  */
 void lru_link(cache *c, item *it, uint32_t now);
 
+/*
+ * Replaces `old` by `it` in the LRU (a store over a live item): removes old
+ * from its segment and puts `it` at the head of the segment it belongs in,
+ * both in one hold of the LRU lock when they share a class (else one hold of
+ * each class's lock, one after the other). The caller holds the stripe lock
+ * of their key; old's LINKED bit and table reference are the caller's to
+ * drop afterwards.
+ */
+void lru_relink(cache *c, item *old, item *it, uint32_t now);
+
 /* Removes an item from its segment; the caller holds l->lock. */
 void lru_unlink_locked(cache *c, lru *l, item *it);
 
@@ -59,7 +69,9 @@ bool lru_make_room(cache *c, unsigned id, uint32_t now);
 /*
  * One maintainer pass over class `id`: segment moves and reclaiming of dead
  * tail items, at most `budget` items looked at. Returns the number of items
- * moved or reclaimed. Safe to call from any thread (the tests do).
+ * moved or reclaimed. Safe to call from any thread (the tests do). Holds
+ * the LRU lock for at most a small batch of items at a time (the maintainer
+ * thread only tries the lock, and leaves a busy class to its next pass).
  */
 unsigned lru_juggle(cache *c, unsigned id, uint32_t now, unsigned budget);
 

@@ -91,16 +91,63 @@ const char *slab_params_check(const slab_params *p)
 
 /* ---- arena -------------------------------------------------------------- */
 
+/*
+ * A class lock is held for a few dozen instructions by every allocation and
+ * free of its class: adaptive (spins briefly before sleeping) where glibc
+ * offers it, so workers meeting on it rarely make a futex call.
+ */
+static void slab_class_lock_init(pthread_mutex_t *lock)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP /* glibc: the type is an enum */
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+    pthread_mutex_init(lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+/* slab_class_for by binary search over the class sizes. */
+static unsigned slab_class_search(const slab_arena *a, size_t size)
+{
+    unsigned lo = 1, hi = a->nclasses;
+    if (a->nclasses == 0 || size > a->classes[hi].size)
+        return 0;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (a->classes[mid].size >= size)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/*
+ * Fills quick_class: entry i answers every size in (8(i-1), 8i], which all
+ * share one class when class sizes are multiples of SLAB_ALIGN (else the
+ * table stays empty and every lookup searches).
+ */
+static void slab_quick_setup(slab_arena *a)
+{
+    for (unsigned i = 1; i <= a->nclasses; i++)
+        if (a->classes[i].size % SLAB_ALIGN != 0)
+            return;
+    for (size_t i = 0; i <= SLAB_QUICK_MAX / SLAB_ALIGN; i++)
+        a->quick_class[i] = (uint8_t)slab_class_search(a, i * SLAB_ALIGN);
+}
+
 static void slab_classes_setup(slab_arena *a, const slab_params *p)
 {
     uint32_t sizes[SLAB_CLASSES_MAX];
     a->nclasses = slab_layout(p, sizes, SLAB_CLASSES_MAX);
     for (unsigned i = 1; i <= a->nclasses; i++) {
         slab_class *k = &a->classes[i];
-        pthread_mutex_init(&k->lock, NULL);
+        slab_class_lock_init(&k->lock);
         k->size = sizes[i - 1];
         k->per_page = (uint32_t)(a->page_size / k->size);
     }
+    slab_quick_setup(a);
 }
 
 /*
@@ -163,17 +210,12 @@ void slab_arena_destroy(slab_arena *a)
 
 unsigned slab_class_for(const slab_arena *a, size_t size)
 {
-    unsigned lo = 1, hi = a->nclasses;
-    if (a->nclasses == 0 || size > a->classes[hi].size)
-        return 0;
-    while (lo < hi) {
-        unsigned mid = lo + (hi - lo) / 2;
-        if (a->classes[mid].size >= size)
-            hi = mid;
-        else
-            lo = mid + 1;
+    if (size <= SLAB_QUICK_MAX) {
+        unsigned id = a->quick_class[(size + SLAB_ALIGN - 1) / SLAB_ALIGN];
+        if (id != 0)
+            return id;
     }
-    return lo;
+    return slab_class_search(a, size);
 }
 
 /* ---- pages -------------------------------------------------------------- */

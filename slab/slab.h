@@ -47,6 +47,7 @@
 
 #define SLAB_CLASSES_MAX 255 /* class ids are 1..255; 0 = free page / none */
 #define SLAB_ALIGN 8         /* the smallest chunk granularity (shift 3) */
+#define SLAB_QUICK_MAX 16384 /* slab_class_for answers sizes up to this from a table */
 #define SLAB_SHIFT_MAX 8     /* refs name up to 1 TB */
 
 /* How to carve the budget; filled by the engine from cache_options. */
@@ -91,6 +92,9 @@ typedef struct slab_arena {
     uint64_t moving_used;         /* its chunks still out (class lock) */
     unsigned nclasses;
     slab_class classes[SLAB_CLASSES_MAX + 1]; /* [1 .. nclasses] */
+    /* slab_class_for's answer for sizes up to SLAB_QUICK_MAX, by size / 8
+     * rounded up (class sizes are multiples of SLAB_ALIGN); 0 = not set up */
+    uint8_t quick_class[SLAB_QUICK_MAX / SLAB_ALIGN + 1];
 } slab_arena;
 
 /*
@@ -116,7 +120,10 @@ const char *slab_params_check(const slab_params *p);
 slab_arena *slab_arena_create(const slab_params *p, const char **why);
 void slab_arena_destroy(slab_arena *a);
 
-/* Smallest class whose chunks hold `size` bytes, or 0 if none does. */
+/*
+ * Smallest class whose chunks hold `size` bytes, or 0 if none does. Sizes up
+ * to SLAB_QUICK_MAX are answered from a table made by slab_arena_create.
+ */
 unsigned slab_class_for(const slab_arena *a, size_t size);
 
 /*
