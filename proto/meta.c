@@ -252,19 +252,6 @@ static meta_error meta_scan_time(text_str tok, bool *has, int32_t *out)
     return META_ERR_NONE;
 }
 
-/* The ms data length: as the text protocol's, 0 .. INT32_MAX - 2. */
-static bool meta_scan_nbytes(text_str tok, uint64_t *out)
-{
-    int64_t v;
-    if (!meta_scan_i64(tok, &v))
-        return false;
-    int32_t v32 = (int32_t)(uint32_t)(uint64_t)v;
-    if (v32 < 0 || v32 > INT32_MAX - 2)
-        return false;
-    *out = (uint64_t)v32;
-    return true;
-}
-
 /* ---- flags ---------------------------------------------------------------- */
 
 /* What a flag letter does: meta_flag_kinds[letter - 'A'] (0: not a flag). */
@@ -504,7 +491,7 @@ static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key
             meta_walk_flag(req, &w, tok);
     }
     if (req->cmd == TEXT_META_SET &&
-        (nbytes_tok.len == 0 || !meta_scan_nbytes(nbytes_tok, &req->nbytes)))
+        (nbytes_tok.len == 0 || !text_scan_nbytes(nbytes_tok, &req->nbytes)))
         return meta_fail(req, META_ERR_BAD_FORMAT);
     meta_error e = meta_finish_flags(req, &w);
     if (e == META_ERR_NONE)

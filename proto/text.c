@@ -140,8 +140,7 @@ static bool text_scan_exptime(text_str tok, int64_t *out)
     return true;
 }
 
-/* The data length: read as a long, kept as an int, refused below 0 or above INT_MAX - 2. */
-static bool text_scan_nbytes(text_str tok, uint64_t *out)
+bool text_scan_nbytes(text_str tok, uint64_t *out)
 {
     int64_t v;
     if (!text_scan_i64(tok, &v))

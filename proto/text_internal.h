@@ -39,6 +39,11 @@ bool text_scan_u64(text_str tok, uint64_t *out);
 
 /* memcached's signed 64-bit rule (strtoll range). */
 bool text_scan_i64(text_str tok, int64_t *out);
+/*
+ * A data block length (set/ms): read as a signed 64-bit number, kept in 32
+ * bits as memcached does, refused below 0 or above INT32_MAX - 2.
+ */
+bool text_scan_nbytes(text_str tok, uint64_t *out);
 
 /* Writes the decimal digits of v into out (>= 20 bytes); returns how many. */
 size_t text_u64_digits(char *out, uint64_t v);
