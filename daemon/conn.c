@@ -31,6 +31,59 @@ static unsigned conn_verbose(const conn *c)
     return atomic_load_explicit(&c->srv->verbose, memory_order_relaxed);
 }
 
+/* ---- state as `stats conns` shows it ------------------------------------ */
+
+static void conn_publish_state(conn *c)
+{
+    stats_conn_state s = STATS_CONN_CLOSING;
+    switch (c->state) {
+    case CONN_READ_CMD:
+        s = c->ran_cmd ? STATS_CONN_READ : STATS_CONN_NEW_CMD;
+        break;
+    case CONN_READ_VALUE:
+        s = STATS_CONN_NREAD;
+        break;
+    case CONN_SWALLOW:
+        s = STATS_CONN_SWALLOW;
+        break;
+    case CONN_CLOSING:
+        break;
+    }
+    if (c->kind == CONN_UDP)
+        s = STATS_CONN_UDP_READ;
+    atomic_store_explicit(&c->shown_state, (int)s, memory_order_relaxed);
+}
+
+static void conn_set_state(conn *c, conn_state s)
+{
+    c->state = s;
+    conn_publish_state(c);
+}
+
+/* A command line is about to run: remember when, for `stats conns`. */
+static void conn_note_command(conn *c)
+{
+    c->ran_cmd = true;
+    atomic_store_explicit(&c->last_cmd, server_real_now(), memory_order_relaxed);
+    conn_publish_state(c);
+}
+
+void conn_describe(const conn *c, const conn *self, stats_conn_info *out)
+{
+    out->fd = c->fd;
+    out->udp = c->kind == CONN_UDP;
+    out->state = c == self ? STATS_CONN_PARSE_CMD
+                           : (stats_conn_state)atomic_load_explicit(
+                                 &c->shown_state, memory_order_relaxed);
+    out->last_cmd = atomic_load_explicit(&c->last_cmd, memory_order_relaxed);
+    stats_conn_addr(c->fd, !out->udp, out->udp, out->addr, sizeof out->addr);
+    if (!out->udp)
+        stats_conn_addr(c->fd, false, false, out->listen_addr,
+                        sizeof out->listen_addr);
+    if (c->kind == CONN_UNIX)
+        snprintf(out->addr, sizeof out->addr, "?:<AF 0>"); /* as memcached */
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 static conn *conn_alloc(worker *w, int fd, conn_kind kind, size_t rsize)
@@ -53,6 +106,9 @@ static conn *conn_alloc(worker *w, int fd, conn_kind kind, size_t rsize)
         return NULL;
     }
     c->last_active = server_real_now();
+    atomic_init(&c->last_cmd, c->last_active);
+    atomic_init(&c->shown_state, 0);
+    conn_publish_state(c);
     atomic_fetch_add(&worker_server(w)->conns.structures, 1);
     return c;
 }
@@ -119,7 +175,7 @@ void conn_reset_input(conn *c)
     conn_drop_store(c);
     memset(&c->req, 0, sizeof c->req);
     c->swallow = 0;
-    c->state = CONN_READ_CMD;
+    conn_set_state(c, CONN_READ_CMD);
     c->rstart = c->rend = 0;
 }
 
@@ -144,8 +200,8 @@ void conn_destroy(conn *c)
     if (c->kind != CONN_UDP) {
         if (conn_verbose(c) > 1)
             fprintf(stderr, "<%d connection closed.\n", c->fd);
+        worker_conn_unlink(c->w, c); /* first: stats conns reads the fd */
         close(c->fd);
-        worker_conn_unlink(c->w, c);
         atomic_fetch_sub(&worker_server(c->w)->conns.curr, 1);
     }
     conn_free(c);
@@ -416,12 +472,12 @@ static void conn_begin_value(conn *c, const text_request *req)
     cache_item *it = process_store_begin(c, req);
     if (it == NULL) {
         c->swallow = req->nbytes + 2;
-        c->state = CONN_SWALLOW;
+        conn_set_state(c, CONN_SWALLOW);
         return;
     }
     c->store = (conn_store){it, req->cmd, req->cas, req->noreply,
                             (size_t)req->nbytes, 0, {0, 0}, 0};
-    c->state = CONN_READ_VALUE;
+    conn_set_state(c, CONN_READ_VALUE);
 }
 
 /* -vv: echoes a command line (without its terminator) on stderr. */
@@ -465,6 +521,7 @@ static conn_step_result conn_step_command(conn *c)
     if (conn_verbose(c) > 1)
         conn_print_line(c, line, c->req.line_len);
     c->reqs_this_event++;
+    conn_note_command(c);
     if (c->req.meta != TEXT_META_NONE) { /* meta protocol: process_meta.h */
         process_meta(c, line, c->req.line_len);
         conn_echo_reply(c, mark);
@@ -476,7 +533,7 @@ static conn_step_result conn_step_command(conn *c)
         process_parse_error(c, &c->req);
         conn_echo_reply(c, mark);
         c->swallow = c->req.swallow;
-        c->state = c->swallow > 0 ? CONN_SWALLOW : CONN_READ_CMD;
+        conn_set_state(c, c->swallow > 0 ? CONN_SWALLOW : CONN_READ_CMD);
         return CONN_STEP_RAN;
     }
     /* Views in c->req point into rbuf: run the command before any compaction. */
@@ -486,7 +543,7 @@ static conn_step_result conn_step_command(conn *c)
         process_command(c, &c->req);
         c->swallow = c->req.swallow; /* a stubbed command's data block */
         if (c->swallow > 0)
-            c->state = CONN_SWALLOW;
+            conn_set_state(c, CONN_SWALLOW);
     }
     conn_echo_reply(c, mark);
     c->rstart += c->req.line_len;
@@ -516,7 +573,7 @@ static conn_step_result conn_step_value(conn *c)
     cache_item *it = s->item;
     size_t mark = c->tlen;
     s->item = NULL;
-    c->state = CONN_READ_CMD;
+    conn_set_state(c, CONN_READ_CMD);
     process_store_finish(c, s, it, text_data_block_ok(s->tail, 0));
     conn_echo_reply(c, mark);
     return CONN_STEP_RAN;
@@ -531,7 +588,7 @@ static conn_step_result conn_step_swallow(conn *c)
     c->rstart += take;
     c->swallow -= take;
     if (c->swallow == 0)
-        c->state = CONN_READ_CMD;
+        conn_set_state(c, CONN_READ_CMD);
     return CONN_STEP_RAN;
 }
 

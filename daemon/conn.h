@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "daemon/stats.h"
 #include "proto/text.h"
 #include "slab/cache.h"
 
@@ -95,6 +96,10 @@ typedef struct conn {
     bool blocked;             /* backpressure stopped requests left in rbuf */
     unsigned reqs_this_event;
     int64_t last_active;      /* real seconds, for idle_timeout */
+    bool ran_cmd;             /* at least one command ran */
+    /* Read by other threads (`stats conns`, see conn_describe): */
+    _Atomic int shown_state;  /* stats_conn_state mirroring state */
+    _Atomic int64_t last_cmd; /* real seconds of the last command (or creation) */
 
     char *rbuf;
     size_t rsize, rstart, rend;
@@ -153,6 +158,15 @@ void conn_stop(conn *c);
 
 /* Idle scan (worker timer): closes the conn if idle longer than timeout s. */
 void conn_check_idle(conn *c, int64_t now, unsigned timeout);
+
+/*
+ * `stats conns`: fills *out with what memcached shows of c (fd, state,
+ * addresses, time of the last command); self is the conn asking (shown as
+ * parsing a command). Any thread, while c cannot go away: the caller holds
+ * the owning worker's conns lock (worker_conns_describe). Reads only the
+ * fields fixed at creation and the atomics above; the fd is still open.
+ */
+void conn_describe(const conn *c, const conn *self, stats_conn_info *out);
 
 /* ---- reply queue (process.c, udp.c) ------------------------------------ */
 

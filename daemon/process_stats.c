@@ -8,8 +8,11 @@
 
 #include "daemon/process.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "daemon/conn.h"
 #include "daemon/server_ctx.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -123,11 +126,28 @@ static void process_stats_reset(conn *c)
     process_stats_fixed(c, TEXT_REPLY_RESET);
 }
 
+/*
+ * Settings come from options.c's table, which knows the start-up values;
+ * `verbosity N` changes srv->verbose at run time, so that line shows it.
+ */
+static void process_stats_setting(void *arg, const char *name, const char *value)
+{
+    conn *c = arg;
+    char now[24];
+    if (strcmp(name, "verbosity") == 0) {
+        snprintf(now, sizeof now, "%u",
+                 atomic_load_explicit(&worker_server(c->w)->verbose,
+                                      memory_order_relaxed));
+        value = now;
+    }
+    process_stats_str(c, name, value);
+}
+
 static void process_stats_settings(conn *c)
 {
     const server_options *opts = worker_server(c->w)->opts;
     if (opts->emit_settings != NULL)
-        opts->emit_settings(c, process_stats_str);
+        opts->emit_settings(c, process_stats_setting);
     process_stats_end(c);
 }
 
@@ -193,6 +213,60 @@ static void process_stats_slabs(conn *c)
     process_stats_end(c);
 }
 
+/* ---- connections --------------------------------------------------------------- */
+
+/* "STAT <fd>:<name> <value>" */
+static void process_stats_conn_str(conn *c, int fd, const char *name,
+                                   const char *value)
+{
+    char full[64];
+    snprintf(full, sizeof full, "%d:%s", fd, name);
+    process_stats_str(c, full, value);
+}
+
+static void process_stats_conn_entry(conn *c, const stats_conn_info *info,
+                                     int64_t now)
+{
+    char secs[24];
+    int64_t idle = now > info->last_cmd ? now - info->last_cmd : 0;
+    snprintf(secs, sizeof secs, "%lld", (long long)idle);
+    if (info->udp)
+        process_stats_conn_str(c, info->fd, "UDP", "UDP");
+    process_stats_conn_str(c, info->fd, "addr", info->addr);
+    if (info->listen_addr[0] != '\0')
+        process_stats_conn_str(c, info->fd, "listen_addr", info->listen_addr);
+    process_stats_conn_str(c, info->fd, "state",
+                           stats_conn_state_name(info->state));
+    process_stats_conn_str(c, info->fd, "secs_since_last_cmd", secs);
+}
+
+/*
+ * One group per connection, sorted by fd as memcached's table: listeners,
+ * the UDP sockets (once each, from the first worker: the workers share
+ * them), and every worker's clients (each worker's list read under its
+ * conns lock, one worker at a time).
+ */
+static void process_stats_conns(conn *c)
+{
+    server_ctx *srv = worker_server(c->w);
+    int64_t now = server_real_now();
+    stats_conn_list list = {NULL, 0, 0};
+    int64_t uptime = server_clock(NULL) - srv->started;
+    bool ok = stats_conn_list_add_listeners(&list, now - uptime);
+    for (unsigned i = 0; ok && i < srv->nworkers; i++)
+        ok = worker_conns_describe(srv->workers[i], c, i == 0, &list);
+    if (!ok) {
+        free(list.items);
+        process_stats_fixed(c, TEXT_REPLY_SE_OOM);
+        return;
+    }
+    stats_conn_list_sort(&list);
+    for (size_t i = 0; i < list.n; i++)
+        process_stats_conn_entry(c, &list.items[i], now);
+    free(list.items);
+    process_stats_end(c);
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 static void process_stats_detail(conn *c, text_str rest)
@@ -237,7 +311,9 @@ void process_stats_command(conn *c, const text_request *req)
     else if (text_str_eq(sub, "sizes")) {
         process_stats_str(c, "sizes_status", "disabled");
         process_stats_end(c);
-    } else if (text_str_eq(sub, "detail"))
+    } else if (text_str_eq(sub, "conns"))
+        process_stats_conns(c);
+    else if (text_str_eq(sub, "detail"))
         process_stats_detail(c, rest);
     else if (text_str_eq(sub, "cachedump"))
         process_stats_cachedump(c, rest);

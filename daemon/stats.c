@@ -4,11 +4,19 @@
  */
 #include "daemon/stats.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -147,4 +155,125 @@ void stats_emit_general(const stats_inputs *in, const stats_emitter *e)
     stats_emit_process(in, e);
     stats_emit_commands(in, e);
     stats_emit_engine(in, e);
+}
+
+/* ---- `stats conns` ----------------------------------------------------------- */
+
+const char *stats_conn_state_name(stats_conn_state s)
+{
+    static const char *const names[] = {
+        [STATS_CONN_LISTENING] = "conn_listening",
+        [STATS_CONN_NEW_CMD] = "conn_new_cmd",
+        [STATS_CONN_PARSE_CMD] = "conn_parse_cmd",
+        [STATS_CONN_READ] = "conn_read",
+        [STATS_CONN_NREAD] = "conn_nread",
+        [STATS_CONN_SWALLOW] = "conn_swallow",
+        [STATS_CONN_CLOSING] = "conn_closing",
+        [STATS_CONN_UDP_READ] = "conn_read",
+    };
+    if ((unsigned)s >= sizeof names / sizeof names[0])
+        return "conn_unknown";
+    return names[s];
+}
+
+static void stats_conn_addr_format(const struct sockaddr_storage *ss,
+                                   socklen_t len, bool udp, char *buf,
+                                   size_t cap)
+{
+    char host[INET6_ADDRSTRLEN];
+    const char *proto = udp ? "udp" : "tcp";
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf(buf, cap, "%s:%s:%u", proto, host, ntohs(in->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf(buf, cap, "%s6:[%s]:%u", proto, host, ntohs(in6->sin6_port));
+    } else if (ss->ss_family == AF_UNIX &&
+               len > (socklen_t)offsetof(struct sockaddr_un, sun_path)) {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+        size_t n = len - offsetof(struct sockaddr_un, sun_path);
+        snprintf(buf, cap, "unix:%.*s", (int)strnlen(un->sun_path, n),
+                 un->sun_path);
+    } else {
+        snprintf(buf, cap, "?:<AF 0>"); /* an unnamed peer, as memcached */
+    }
+}
+
+void stats_conn_addr(int fd, bool peer, bool udp, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                  : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (rc != 0)
+        memset(&ss, 0, sizeof ss);
+    stats_conn_addr_format(&ss, rc == 0 ? len : 0, udp, buf, cap);
+}
+
+stats_conn_info *stats_conn_list_next(stats_conn_list *list)
+{
+    if (list->n == list->cap) {
+        size_t cap = list->cap == 0 ? 16 : list->cap * 2;
+        stats_conn_info *items = realloc(list->items, cap * sizeof *items);
+        if (items == NULL)
+            return NULL;
+        list->items = items;
+        list->cap = cap;
+    }
+    stats_conn_info *info = &list->items[list->n];
+    memset(info, 0, sizeof *info);
+    return info;
+}
+
+static bool stats_fd_is_listener(int fd)
+{
+    int on = 0;
+    socklen_t len = sizeof on;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0)
+        return false;
+    return on != 0;
+}
+
+bool stats_conn_list_add_listeners(stats_conn_list *list, int64_t opened)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL)
+        return true; /* no procfs: listeners are not shown */
+    bool ok = true;
+    struct dirent *de;
+    while (ok && (de = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(de->d_name, &end, 10);
+        if (*end != '\0' || end == de->d_name || fd == dirfd(dir) ||
+            !stats_fd_is_listener((int)fd))
+            continue;
+        stats_conn_info *info = stats_conn_list_next(list);
+        if (info == NULL) {
+            ok = false;
+            break;
+        }
+        info->fd = (int)fd;
+        info->state = STATS_CONN_LISTENING;
+        info->last_cmd = opened;
+        stats_conn_addr((int)fd, false, false, info->addr, sizeof info->addr);
+        list->n++;
+    }
+    closedir(dir);
+    return ok;
+}
+
+static int stats_conn_cmp(const void *a, const void *b)
+{
+    int fa = ((const stats_conn_info *)a)->fd;
+    int fb = ((const stats_conn_info *)b)->fd;
+    return (fa > fb) - (fa < fb);
+}
+
+void stats_conn_list_sort(stats_conn_list *list)
+{
+    if (list->n > 1)
+        qsort(list->items, list->n, sizeof *list->items, stats_conn_cmp);
 }

@@ -15,6 +15,8 @@
 #define CASHEW_DAEMON_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "slab/cache.h"
@@ -102,5 +104,59 @@ typedef struct stats_emitter {
     void (*timeval)(void *arg, const char *name, int64_t sec, int64_t usec);
 } stats_emitter;
 void stats_emit_general(const stats_inputs *in, const stats_emitter *e);
+
+/* ---- `stats conns` --------------------------------------------------------- */
+
+/* What `stats conns` shows of one connection (conn_describe fills it). */
+typedef enum stats_conn_state {
+    STATS_CONN_LISTENING, /* a listener (TCP / unix) */
+    STATS_CONN_NEW_CMD,   /* never ran a command yet */
+    STATS_CONN_PARSE_CMD, /* running a command (the conn asking, at least) */
+    STATS_CONN_READ,      /* waiting for the next command */
+    STATS_CONN_NREAD,     /* receiving a data block */
+    STATS_CONN_SWALLOW,   /* discarding a rejected data block */
+    STATS_CONN_CLOSING,   /* closing */
+    STATS_CONN_UDP_READ   /* a UDP socket's conn */
+} stats_conn_state;
+
+#define STATS_CONN_ADDR_MAX 128
+
+typedef struct stats_conn_info {
+    int fd;
+    stats_conn_state state;
+    bool udp;
+    int64_t last_cmd;                      /* real seconds of the last command */
+    char addr[STATS_CONN_ADDR_MAX];        /* "tcp:127.0.0.1:4242", "" if unknown */
+    char listen_addr[STATS_CONN_ADDR_MAX]; /* "" for listeners and UDP */
+} stats_conn_info;
+
+/* memcached's name of a state ("conn_parse_cmd", ...; static storage). */
+const char *stats_conn_state_name(stats_conn_state s);
+
+/*
+ * Writes the socket's own (peer false) or its peer's (peer true) address
+ * as memcached prints it: "tcp:1.2.3.4:5", "tcp6:[::1]:5", "udp:..."
+ * (udp true), "unix:/path"; "?:<AF 0>" when the peer has no address (a unix
+ * client). Any thread; fd must stay open during the call.
+ */
+void stats_conn_addr(int fd, bool peer, bool udp, char *buf, size_t cap);
+
+/*
+ * Appends to *list a listener entry for every listening socket of the
+ * process (found by SO_ACCEPTCONN over /proc/self/fd; the main thread owns
+ * them); opened is their last_cmd (the start time). Returns false if
+ * memory ran out.
+ */
+typedef struct stats_conn_list {
+    stats_conn_info *items; /* malloc'd; the caller frees */
+    size_t n, cap;
+} stats_conn_list;
+bool stats_conn_list_add_listeners(stats_conn_list *list, int64_t opened);
+
+/* Room for one more entry at the end (NULL if memory ran out); n is not changed. */
+stats_conn_info *stats_conn_list_next(stats_conn_list *list);
+
+/* Sorts the list by fd. */
+void stats_conn_list_sort(stats_conn_list *list);
 
 #endif

@@ -46,6 +46,9 @@ struct worker {
     bool stopping;               /* worker thread's view: shutdown began */
     cache_thread *ct;
     stats_counters stats;
+    pthread_mutex_t conns_lock;  /* guards conns links, nconns and udp against
+                                    other threads (`stats conns`); the worker
+                                    itself reads them without it */
     conn *conns;                 /* doubly linked through conn.prev/next */
     unsigned nconns;
     const int *udp_fds;
@@ -91,6 +94,7 @@ worker *worker_create(server_ctx *srv, unsigned id, const int *udp_fds,
     w->udp_fds = udp_fds;
     w->n_udp = n_udp;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->conns_lock, NULL);
     atomic_init(&w->stop_requested, false);
     if (!worker_setup_events(w)) {
         fprintf(stderr, "worker %u: cannot set up its event loop: %s\n", id,
@@ -121,6 +125,7 @@ void worker_destroy(worker *w)
         free(w->rbuf_pool[i]);
     free(w->queue);
     pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->conns_lock);
     free(w);
 }
 
@@ -130,22 +135,28 @@ static void worker_start_udp(worker *w)
 {
     if (w->n_udp == 0)
         return;
-    w->udp = calloc(w->n_udp, sizeof *w->udp);
-    if (w->udp == NULL)
+    conn **udp = calloc(w->n_udp, sizeof *udp);
+    if (udp == NULL)
         return;
     for (unsigned i = 0; i < w->n_udp; i++)
-        w->udp[i] = udp_conn_create(w, w->udp_fds[i]);
+        udp[i] = udp_conn_create(w, w->udp_fds[i]);
+    pthread_mutex_lock(&w->conns_lock);
+    w->udp = udp;
+    pthread_mutex_unlock(&w->conns_lock);
 }
 
 static void worker_stop_udp(worker *w)
 {
-    if (w->udp == NULL)
+    conn **udp = w->udp;
+    if (udp == NULL)
         return;
-    for (unsigned i = 0; i < w->n_udp; i++)
-        if (w->udp[i] != NULL)
-            conn_destroy(w->udp[i]);
-    free(w->udp);
+    pthread_mutex_lock(&w->conns_lock);
     w->udp = NULL;
+    pthread_mutex_unlock(&w->conns_lock);
+    for (unsigned i = 0; i < w->n_udp; i++)
+        if (udp[i] != NULL)
+            conn_destroy(udp[i]);
+    free(udp);
 }
 
 static void worker_close_all(worker *w)
@@ -356,16 +367,19 @@ void worker_rbuf_put(worker *w, char *buf)
 
 void worker_conn_link(worker *w, conn *c)
 {
+    pthread_mutex_lock(&w->conns_lock);
     c->prev = NULL;
     c->next = w->conns;
     if (w->conns != NULL)
         w->conns->prev = c;
     w->conns = c;
     w->nconns++;
+    pthread_mutex_unlock(&w->conns_lock);
 }
 
 void worker_conn_unlink(worker *w, conn *c)
 {
+    pthread_mutex_lock(&w->conns_lock);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -374,5 +388,32 @@ void worker_conn_unlink(worker *w, conn *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     w->nconns--;
+    pthread_mutex_unlock(&w->conns_lock);
     worker_maybe_exit(w);
+}
+
+/* Appends one conn's entry; false if memory ran out. */
+static bool worker_conn_describe(const conn *c, const conn *self,
+                                 stats_conn_list *list)
+{
+    stats_conn_info *info = stats_conn_list_next(list);
+    if (info == NULL)
+        return false;
+    conn_describe(c, self, info);
+    list->n++;
+    return true;
+}
+
+bool worker_conns_describe(worker *w, const conn *self, bool with_udp,
+                           stats_conn_list *list)
+{
+    bool ok = true;
+    pthread_mutex_lock(&w->conns_lock);
+    for (const conn *c = w->conns; ok && c != NULL; c = c->next)
+        ok = worker_conn_describe(c, self, list);
+    for (unsigned i = 0; ok && with_udp && w->udp != NULL && i < w->n_udp; i++)
+        if (w->udp[i] != NULL)
+            ok = worker_conn_describe(w->udp[i], self, list);
+    pthread_mutex_unlock(&w->conns_lock);
+    return ok;
 }

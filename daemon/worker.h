@@ -97,8 +97,22 @@ bool worker_stopping(const worker *w);
 char *worker_rbuf_get(worker *w);
 void worker_rbuf_put(worker *w, char *buf);
 
-/* Links / unlinks a conn in the worker's list (idle scan, shutdown). */
+/*
+ * Links / unlinks a conn in the worker's list (idle scan, shutdown,
+ * `stats conns`). Worker thread only; they take the worker's conns lock.
+ */
 void worker_conn_link(worker *w, struct conn *c);
 void worker_conn_unlink(worker *w, struct conn *c);
+
+/*
+ * Any thread (`stats conns`): appends an entry per client conn of w, and,
+ * if with_udp, per UDP socket conn of w, to *list (see conn_describe; self
+ * is the asking conn). Holds w's conns lock meanwhile, which its worker
+ * takes only to link / unlink a conn: a caller must not hold another
+ * worker's conns lock. Returns false if memory ran out (the entries
+ * appended so far stay).
+ */
+bool worker_conns_describe(worker *w, const struct conn *self, bool with_udp,
+                           stats_conn_list *list);
 
 #endif
