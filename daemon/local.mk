@@ -8,6 +8,7 @@ DAEMON_SRC += daemon/server.c daemon/server_ctx.h \
               daemon/conn.c daemon/conn.h \
               daemon/process.c daemon/process_stats.c daemon/process.h \
               daemon/process_meta.c daemon/process_meta.h \
+              daemon/process_admin.c daemon/process_admin.h \
               daemon/stats.c daemon/stats.h \
               daemon/udp.c daemon/udp.h
 
@@ -23,9 +24,9 @@ cashew_debug_LDADD = libproto_debug.a libslab_debug.a $(DAEMON_LIBS) $(JEMALLOC_
 check_PROGRAMS += cashew-debug-asan cashew-debug-tsan
 cashew_debug_asan_SOURCES = $(DAEMON_SRC)
 cashew_debug_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS) $(LIBEVENT_CFLAGS)
-cashew_debug_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LDFLAGS)
+cashew_debug_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
 cashew_debug_asan_LDADD = libproto_asan.a libslab_asan.a $(DAEMON_LIBS)
 cashew_debug_tsan_SOURCES = $(DAEMON_SRC)
 cashew_debug_tsan_CFLAGS = $(AM_CFLAGS) $(TSAN_CFLAGS) $(LIBEVENT_CFLAGS)
-cashew_debug_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LDFLAGS)
+cashew_debug_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LINKFLAGS)
 cashew_debug_tsan_LDADD = libproto_tsan.a libslab_tsan.a $(DAEMON_LIBS)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/process_admin.h"
 #include "daemon/process_meta.h"
 #include "daemon/server_ctx.h"
 #include "daemon/stats.h"
@@ -368,6 +369,7 @@ void process_command(conn *c, text_request *req)
     case TEXT_CMD_STATS: process_stats_command(c, req); break;
     case TEXT_CMD_DEBUGTIME: process_debugtime(c, req); break;
     default:
+        if (process_admin_command(c, req)) break; /* slabs, lru_crawler */
         /* Meta lines never get here: conn.c hands them to process_meta. */
         process_reply_unless(c, req->noreply, req->reply != TEXT_REPLY_NONE
                                                   ? req->reply : TEXT_REPLY_ERROR);
@@ -389,6 +391,7 @@ static text_reply process_disabled_reply(conn *c, text_cmd cmd)
 void process_parse_error(conn *c, const text_request *req)
 {
     text_reply r = process_disabled_reply(c, req->cmd);
+    if (r == TEXT_REPLY_NONE) r = process_admin_disabled_reply(c, req->cmd);
     if (r == TEXT_REPLY_NONE)
         r = req->reply != TEXT_REPLY_NONE ? req->reply : TEXT_REPLY_ERROR;
     if (!text_reply_suppressed(req))

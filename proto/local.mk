@@ -9,7 +9,7 @@ tests_test_text_CFLAGS = $(AM_CFLAGS) $(DEBUG_CFLAGS)
 tests_test_text_LDADD = libproto_debug.a
 tests_test_text_asan_SOURCES = tests/test_text.c tests/check.h
 tests_test_text_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
-tests_test_text_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LDFLAGS)
+tests_test_text_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
 tests_test_text_asan_LDADD = libproto_asan.a
 
 check_PROGRAMS += tests/test_meta tests/test_meta_asan
@@ -19,5 +19,5 @@ tests_test_meta_CFLAGS = $(AM_CFLAGS) $(DEBUG_CFLAGS)
 tests_test_meta_LDADD = libproto_debug.a
 tests_test_meta_asan_SOURCES = tests/test_meta.c tests/check.h
 tests_test_meta_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
-tests_test_meta_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LDFLAGS)
+tests_test_meta_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
 tests_test_meta_asan_LDADD = libproto_asan.a

@@ -420,6 +420,142 @@ static text_status text_parse_meta(text_str rest, text_request *req)
     return TEXT_OK;
 }
 
+/* ---- admin commands: slabs, lru_crawler ---------------------------------- */
+
+/* A class id of slabs reassign: memcached reads a signed long and keeps an int. */
+static bool text_scan_class(text_str tok, int64_t *out)
+{
+    int64_t v;
+    if (!text_scan_i64(tok, &v))
+        return false;
+    *out = (int32_t)(uint32_t)(uint64_t)v;
+    return true;
+}
+
+/* slabs reassign <src> <dst>: exactly two arguments (no noreply). */
+static text_status text_parse_slabs_reassign(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n != 2)
+        return text_unknown(req);
+    if (!text_scan_class(a.tok[0], &req->src_class) ||
+        !text_scan_class(a.tok[1], &req->dst_class))
+        return text_bad_format(req);
+    return TEXT_OK;
+}
+
+/* slabs automove <level> [anything] [noreply]: the level is kept in 32 bits; above 2 -> ERROR. */
+static text_status text_parse_slabs_automove(text_str rest, text_request *req)
+{
+    text_args a;
+    uint64_t level;
+    text_split_args(rest, &a);
+    if (a.n < 1)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    if (!text_scan_u64(a.tok[0], &level))
+        return text_bad_format(req);
+    req->value = (uint32_t)level;
+    req->has_value = true;
+    if (req->value > 2) {
+        bool noreply = req->noreply;
+        text_status st = text_unknown(req);
+        req->noreply = noreply;
+        return st;
+    }
+    return TEXT_OK;
+}
+
+/* lru_crawler crawl|metadump <list>: exactly one argument. */
+static text_status text_parse_crawler_list(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    if (a.n != 1)
+        return text_unknown(req);
+    req->args = a.tok[0];
+    req->all_classes = text_tok_is(a.tok[0], "all", 3) ||
+                       (req->cmd == TEXT_CMD_LRU_CRAWLER_METADUMP &&
+                        text_tok_is(a.tok[0], "hash", 4));
+    return TEXT_OK;
+}
+
+/* The next ','-separated piece of *rest, empty pieces skipped; false at the end. */
+static bool text_next_piece(text_str *rest, text_str *piece)
+{
+    while (rest->len > 0 && rest->ptr[0] == ',') {
+        rest->ptr++;
+        rest->len--;
+    }
+    const char *comma = rest->len ? memchr(rest->ptr, ',', rest->len) : NULL;
+    piece->ptr = rest->ptr;
+    piece->len = comma ? (size_t)(comma - rest->ptr) : rest->len;
+    rest->ptr += piece->len;
+    rest->len -= piece->len;
+    return piece->len > 0;
+}
+
+static bool text_class_ok(text_str piece, uint64_t *id)
+{
+    return text_scan_u64(piece, id) && *id >= 1 && *id <= TEXT_CLASS_ID_MAX;
+}
+
+text_reply text_class_list_check(const text_request *req)
+{
+    if (req->all_classes)
+        return TEXT_REPLY_NONE;
+    if (req->cmd == TEXT_CMD_LRU_CRAWLER_CRAWL && text_tok_is(req->args, "hash", 4))
+        return TEXT_REPLY_CRAWLER_UNKNOWN;
+    text_str rest = req->args, piece;
+    uint64_t id;
+    size_t n = 0;
+    for (; text_next_piece(&rest, &piece); n++) {
+        if (!text_class_ok(piece, &id))
+            return TEXT_REPLY_CRAWLER_BADCLASS;
+    }
+    return n == 0 ? TEXT_REPLY_CRAWLER_NOTSTARTED : TEXT_REPLY_NONE;
+}
+
+bool text_next_class(text_str *rest, uint64_t *id)
+{
+    text_str piece;
+    while (text_next_piece(rest, &piece)) {
+        if (text_class_ok(piece, id))
+            return true;
+    }
+    return false;
+}
+
+/* The admin family words: "slabs <sub>", "lru_crawler <sub>". */
+typedef struct text_admin_word {
+    const char *family, *sub;
+    text_cmd cmd;
+} text_admin_word;
+
+static const text_admin_word text_admin_words[] = {
+    { "slabs", "reassign", TEXT_CMD_SLABS_REASSIGN },
+    { "slabs", "automove", TEXT_CMD_SLABS_AUTOMOVE },
+    { "lru_crawler", "crawl", TEXT_CMD_LRU_CRAWLER_CRAWL },
+    { "lru_crawler", "metadump", TEXT_CMD_LRU_CRAWLER_METADUMP },
+};
+
+/* The admin command of "<family> <sub>" (consumes sub from *rest), or NONE. */
+static text_cmd text_admin_of(text_str family, text_str *rest)
+{
+    text_str probe = *rest, sub;
+    if (!text_token(&probe, &sub))
+        return TEXT_CMD_NONE;
+    for (size_t i = 0; i < sizeof(text_admin_words) / sizeof(text_admin_words[0]); i++) {
+        const text_admin_word *w = &text_admin_words[i];
+        if (text_str_eq(family, w->family) && text_str_eq(sub, w->sub)) {
+            *rest = probe;
+            return w->cmd;
+        }
+    }
+    return TEXT_CMD_NONE;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 typedef struct text_cmd_info {
@@ -455,6 +591,12 @@ static const text_cmd_info text_cmds[TEXT_CMD__COUNT] = {
     [TEXT_CMD_STATS] = TEXT_CMD_INFO("stats", false, text_parse_stats),
     [TEXT_CMD_DEBUGTIME] = TEXT_CMD_INFO("debugtime", false, text_parse_debugtime),
     [TEXT_CMD_META] = TEXT_CMD_INFO("", false, text_parse_meta),
+    [TEXT_CMD_SLABS_REASSIGN] = TEXT_CMD_INFO("slabs reassign", false, text_parse_slabs_reassign),
+    [TEXT_CMD_SLABS_AUTOMOVE] = TEXT_CMD_INFO("slabs automove", false, text_parse_slabs_automove),
+    [TEXT_CMD_LRU_CRAWLER_CRAWL] =
+        TEXT_CMD_INFO("lru_crawler crawl", false, text_parse_crawler_list),
+    [TEXT_CMD_LRU_CRAWLER_METADUMP] =
+        TEXT_CMD_INFO("lru_crawler metadump", false, text_parse_crawler_list),
 };
 
 /* "mg" -> TEXT_META_GET, ...: a switch on the second byte (no memchr on the hot path). */
@@ -521,6 +663,8 @@ static text_status text_parse_line(text_str line, text_request *req)
     if (!text_token(&line, &cmd_tok))
         return text_unknown(req);
     req->cmd = text_cmd_of(cmd_tok);
+    if (req->cmd == TEXT_CMD_NONE)
+        req->cmd = text_admin_of(cmd_tok, &line);
     if (req->cmd == TEXT_CMD_NONE)
         return text_unknown(req);
     if (req->cmd == TEXT_CMD_META)

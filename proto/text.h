@@ -48,7 +48,11 @@
  * command. memcached checks -F before flush_all's arguments and -A before
  * shutdown's: so for cmd == TEXT_CMD_FLUSH_ALL with flush disabled answer
  * TEXT_REPLY_CE_FLUSH_DISABLED (unless noreply), and for TEXT_CMD_SHUTDOWN
- * without -A answer TEXT_REPLY_SHUTDOWN_DISABLED, whatever the status was.
+ * without -A answer TEXT_REPLY_SHUTDOWN_DISABLED, whatever the status was;
+ * likewise TEXT_CMD_SLABS_REASSIGN with slab reassignment off answers
+ * TEXT_REPLY_CE_REASSIGN_DISABLED even for bad class ids. lru_crawler
+ * crawl|metadump always parse as TEXT_OK: the daemon checks that the
+ * crawler is on before it checks the class list (text_class_list_check).
  * Stock memcached answers ERROR to `debugtime` (TEXT_REPLY_ERROR when the
  * daemon has it disabled).
  *
@@ -90,8 +94,11 @@ typedef enum text_status {
 
 /*
  * Commands. TEXT_CMD_NONE only before/after a failed parse. memcached's
- * admin commands not listed here (slabs, lru_crawler, lru, watch,
- * cache_memlimit, misbehave, ...) are unknown commands: TEXT_ERROR.
+ * admin commands not listed here (lru, watch, misbehave, lru_crawler
+ * mgdump, ...) are unknown commands: TEXT_ERROR.
+ *
+ * Two-word admin commands ("slabs reassign", "lru_crawler crawl") are one
+ * command each; text_cmd_name gives both words.
  */
 typedef enum text_cmd {
     TEXT_CMD_NONE = 0,
@@ -102,6 +109,10 @@ typedef enum text_cmd {
     TEXT_CMD_FLUSH_ALL, TEXT_CMD_VERSION, TEXT_CMD_VERBOSITY, TEXT_CMD_QUIT,
     TEXT_CMD_SHUTDOWN, TEXT_CMD_STATS, TEXT_CMD_DEBUGTIME,
     TEXT_CMD_META,      /* mg ms md ma mn me: see req->meta and req->args */
+    TEXT_CMD_SLABS_REASSIGN,        /* slabs reassign <src> <dst>: src_class, dst_class */
+    TEXT_CMD_SLABS_AUTOMOVE,        /* slabs automove <0|1|2> [noreply]: value */
+    TEXT_CMD_LRU_CRAWLER_CRAWL,     /* lru_crawler crawl <ids|all>: args, all_classes */
+    TEXT_CMD_LRU_CRAWLER_METADUMP,  /* lru_crawler metadump <ids|all|hash>: args, all_classes */
     TEXT_CMD__COUNT
 } text_cmd;
 
@@ -148,6 +159,15 @@ typedef enum text_reply {
     TEXT_REPLY_SE_OOM,             /* SERVER_ERROR out of memory */
     TEXT_REPLY_SHUTDOWN_DISABLED,  /* ERROR: shutdown not enabled */
     TEXT_REPLY_TOO_MANY_CONNS,     /* ERROR Too many open connections (then close) */
+    TEXT_REPLY_REASSIGN_BUSY,      /* BUSY currently processing reassign request */
+    TEXT_REPLY_REASSIGN_BADCLASS,  /* BADCLASS invalid src or dst class id */
+    TEXT_REPLY_REASSIGN_NOSPARE,   /* NOSPARE source class has no spare pages */
+    TEXT_REPLY_REASSIGN_SAME,      /* SAME src and dst class are identical */
+    TEXT_REPLY_CE_REASSIGN_DISABLED, /* CLIENT_ERROR slab reassignment disabled */
+    TEXT_REPLY_CRAWLER_BADCLASS,   /* BADCLASS invalid class id  (lru_crawler crawl|metadump) */
+    TEXT_REPLY_CE_CRAWLER_DISABLED, /* CLIENT_ERROR lru crawler disabled */
+    TEXT_REPLY_CRAWLER_NOTSTARTED, /* NOTSTARTED no items to crawl */
+    TEXT_REPLY_CRAWLER_UNKNOWN,    /* ERROR an unknown error happened  ("lru_crawler crawl hash") */
     TEXT_REPLY__FIXED,             /* marker: number of fixed replies */
     /* Variable replies (reported by text_parse_reply only): */
     TEXT_REPLY_VALUE,              /* VALUE <key> <flags> <bytes>[ <cas>] + data block */
@@ -196,10 +216,17 @@ typedef struct text_request {
     bool has_value;      /* verbosity, debugtime: value is set; flush_all: a delay was given */
     bool noreply;        /* "noreply" was the last token (where memcached takes it) */
     bool graceful;       /* shutdown: "shutdown graceful" */
+    int64_t src_class;   /* slabs reassign: source class id (as sent: -1, 0, 99 ... the
+                            daemon checks the range) within INT32_MIN..INT32_MAX */
+    int64_t dst_class;   /* slabs reassign: destination class id (same rules) */
+    bool all_classes;    /* lru_crawler crawl|metadump: "all" (or "hash" for metadump);
+                            else args is the class list: check it with
+                            text_class_list_check, walk it with text_next_class */
 
     text_str args;       /* stats: the arguments, trimmed (may be empty; e.g. "settings",
                             "detail on", "cachedump 1 10": split with text_next_token);
-                            shutdown, debugtime, meta: all after the command, trimmed */
+                            shutdown, debugtime, meta: all after the command, trimmed;
+                            lru_crawler crawl|metadump: the class list token */
 
     /* Errors (TEXT_ERROR / TEXT_CLIENT_ERROR): what to answer and what to skip. */
     text_reply reply;    /* TEXT_REPLY_ERROR or a TEXT_REPLY_CE_* code (and for TEXT_CMD_META,
@@ -253,6 +280,27 @@ void text_rewind_keys(text_request *req);
  * empty *tok) when only spaces remain.
  */
 bool text_next_token(text_str *rest, text_str *tok);
+
+/* Highest class id that lru_crawler crawl|metadump accept (memcached's limit). */
+#define TEXT_CLASS_ID_MAX 63
+
+/*
+ * lru_crawler crawl|metadump: checks the class list of req (memcached's
+ * rules: "all"; "hash" for metadump; else ids 1..TEXT_CLASS_ID_MAX joined by
+ * ',', empty pieces skipped). Returns TEXT_REPLY_NONE if it is usable, else
+ * the reply: TEXT_REPLY_CRAWLER_BADCLASS (a piece is not such a number),
+ * TEXT_REPLY_CRAWLER_NOTSTARTED (no id at all, e.g. ","),
+ * TEXT_REPLY_CRAWLER_UNKNOWN ("crawl hash"). The daemon checks that the
+ * crawler is enabled before calling this, as memcached does.
+ */
+text_reply text_class_list_check(const text_request *req);
+
+/*
+ * Walks a list that text_class_list_check accepted (not all_classes):
+ * start with *rest = req->args; stores the next id in *id and returns
+ * true, false when the list is used up.
+ */
+bool text_next_class(text_str *rest, uint64_t *id);
 
 /* True if tok equals the NUL-terminated word (e.g. text_str_eq(tok, "on")). */
 bool text_str_eq(text_str tok, const char *word);
@@ -321,6 +369,26 @@ size_t text_compose_stat_timeval(char *buf, size_t cap, const char *name,
                                  int64_t seconds, int64_t micros);
 /* "STAT <name> <value>\r\n" with value printed like printf("%.2f"), as memcached's ratios. */
 size_t text_compose_stat_double(char *buf, size_t cap, const char *name, double value);
+/* One item of `lru_crawler metadump` (filled by the daemon from the engine). */
+typedef struct text_metadump_item {
+    text_str key;        /* raw key bytes: written URL-encoded (RFC 3986 unreserved kept) */
+    int64_t exptime;     /* unix time; <= 0 is written as -1 (never expires) */
+    int64_t last_access; /* unix time */
+    uint64_t cas;
+    bool fetched;
+    unsigned class_id;
+    uint64_t size;       /* bytes the item takes */
+} text_metadump_item;
+
+/* Longest metadump line for a key of TEXT_KEY_MAX bytes (each byte may take 3). */
+#define TEXT_METADUMP_LINE_MAX (3 * TEXT_KEY_MAX + 160)
+
+/*
+ * "key=<key> exp=<exp> la=<la> cas=<cas> fetch=<yes|no> cls=<id> size=<size>\n"
+ * (memcached ends these lines with "\n" only; END\r\n closes the dump).
+ */
+size_t text_compose_metadump(char *buf, size_t cap, const text_metadump_item *m);
+
 /* "STAT items:<slab class>:<name> <value>\r\n" / "STAT <slab class>:<name> <value>\r\n". */
 size_t text_compose_stat_prefixed_u64(char *buf, size_t cap, const char *prefix,
                                       unsigned id, const char *name, uint64_t value);

@@ -279,6 +279,48 @@ size_t text_compose_stat_prefixed_u64(char *buf, size_t cap, const char *prefix,
     return text_out_done(&o);
 }
 
+/* ---- lru_crawler metadump ------------------------------------------------------ */
+
+/* RFC 3986 unreserved characters stay as they are in a metadump key. */
+static bool text_uri_unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static void text_put_uri(text_out *o, text_str s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (text_uri_unreserved(c)) {
+            text_put_char(o, (char)c);
+            continue;
+        }
+        char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+        text_put(o, esc, 3);
+    }
+}
+
+size_t text_compose_metadump(char *buf, size_t cap, const text_metadump_item *m)
+{
+    text_out o = text_out_make(buf, cap);
+    text_put_cstr(&o, "key=");
+    text_put_uri(&o, m->key);
+    text_put_cstr(&o, " exp=");
+    text_put_i64(&o, m->exptime > 0 ? m->exptime : -1);
+    text_put_cstr(&o, " la=");
+    text_put_i64(&o, m->last_access);
+    text_put_cstr(&o, " cas=");
+    text_put_u64(&o, m->cas);
+    text_put_cstr(&o, m->fetched ? " fetch=yes cls=" : " fetch=no cls=");
+    text_put_u64(&o, m->class_id);
+    text_put_cstr(&o, " size=");
+    text_put_u64(&o, m->size);
+    text_put_char(&o, '\n');
+    return text_out_done(&o);
+}
+
 /* ---- requests ----------------------------------------------------------------- */
 
 static void text_put_cmd(text_out *o, text_cmd cmd)
@@ -473,7 +515,18 @@ static void text_put_request(text_out *o, const text_request *req)
         text_put_cmd(o, req->cmd);
         break;
     case TEXT_CMD_STATS: case TEXT_CMD_SHUTDOWN: case TEXT_CMD_DEBUGTIME:
+    case TEXT_CMD_LRU_CRAWLER_CRAWL: case TEXT_CMD_LRU_CRAWLER_METADUMP:
         text_put_cmd_args(o, text_cmd_name(req->cmd), req->args);
+        break;
+    case TEXT_CMD_SLABS_REASSIGN:
+        text_put_cmd(o, req->cmd);
+        text_put_char(o, ' ');
+        text_put_i64(o, req->src_class);
+        text_put_char(o, ' ');
+        text_put_i64(o, req->dst_class);
+        break;
+    case TEXT_CMD_SLABS_AUTOMOVE:
+        text_put_numbered(o, req);
         break;
     case TEXT_CMD_META:
         if ((unsigned)req->meta >= sizeof(text_meta_names) / sizeof(text_meta_names[0]) ||

@@ -41,6 +41,16 @@ static const text_reply_text text_replies[TEXT_REPLY__FIXED] = {
     [TEXT_REPLY_SE_OOM] = TEXT_REPLY_LINE("SERVER_ERROR out of memory"),
     [TEXT_REPLY_SHUTDOWN_DISABLED] = TEXT_REPLY_LINE("ERROR: shutdown not enabled"),
     [TEXT_REPLY_TOO_MANY_CONNS] = TEXT_REPLY_LINE("ERROR Too many open connections"),
+    [TEXT_REPLY_REASSIGN_BUSY] = TEXT_REPLY_LINE("BUSY currently processing reassign request"),
+    [TEXT_REPLY_REASSIGN_BADCLASS] = TEXT_REPLY_LINE("BADCLASS invalid src or dst class id"),
+    [TEXT_REPLY_REASSIGN_NOSPARE] = TEXT_REPLY_LINE("NOSPARE source class has no spare pages"),
+    [TEXT_REPLY_REASSIGN_SAME] = TEXT_REPLY_LINE("SAME src and dst class are identical"),
+    [TEXT_REPLY_CE_REASSIGN_DISABLED] =
+        TEXT_REPLY_LINE("CLIENT_ERROR slab reassignment disabled"),
+    [TEXT_REPLY_CRAWLER_BADCLASS] = TEXT_REPLY_LINE("BADCLASS invalid class id"),
+    [TEXT_REPLY_CE_CRAWLER_DISABLED] = TEXT_REPLY_LINE("CLIENT_ERROR lru crawler disabled"),
+    [TEXT_REPLY_CRAWLER_NOTSTARTED] = TEXT_REPLY_LINE("NOTSTARTED no items to crawl"),
+    [TEXT_REPLY_CRAWLER_UNKNOWN] = TEXT_REPLY_LINE("ERROR an unknown error happened"),
 };
 
 const char *text_reply_str(text_reply r)

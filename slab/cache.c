@@ -634,3 +634,26 @@ void cache_flush(cache_thread *t, int64_t exptime)
                               memory_order_release);
     }
 }
+
+size_t cache_item_meta_size(const cache *c, const cache_item_meta *m)
+{
+    item_plan p;
+    item_plan_make(&p, c->opts.use_cas, m->nkey, m->nbytes, m->exptime != 0, m->flags != 0,
+                   c->chunk_max);
+    return p.total;
+}
+
+unsigned cache_class_count(const cache *c)
+{
+    return c->arena->nclasses;
+}
+
+bool cache_slab_reassign_enabled(const cache *c)
+{
+    return c->opts.slab_reassign;
+}
+
+bool cache_lru_crawler_enabled(const cache *c)
+{
+    return c->opts.lru_crawler;
+}

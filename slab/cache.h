@@ -455,6 +455,20 @@ typedef struct cache_item_meta {
 void cache_walk(cache *c, unsigned class_id,
                 bool (*fn)(void *arg, const cache_item_meta *m), void *arg);
 
+/* How many slab classes the engine has (ids 1..n). Fixed at cache_create; any thread. */
+unsigned cache_class_count(const cache *c);
+
+/* Whether -o slab_reassign / lru_crawler were on at cache_create. Any thread. */
+bool cache_slab_reassign_enabled(const cache *c);
+bool cache_lru_crawler_enabled(const cache *c);
+
+/*
+ * The bytes an item with m's key, value length, exptime and flags takes
+ * (header, options, key, value: what `bytes` counts; the size field of
+ * `lru_crawler metadump`). Pure; any thread.
+ */
+size_t cache_item_meta_size(const cache *c, const cache_item_meta *m);
+
 /* ---- slab rebalancing and crawler control ------------------------------- */
 
 typedef enum cache_reassign_status {

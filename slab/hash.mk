@@ -8,11 +8,11 @@ tests_test_hash_CFLAGS = $(AM_CFLAGS) $(DEBUG_CFLAGS)
 tests_test_hash_LDADD = libslab_debug.a
 tests_test_hash_asan_SOURCES = tests/test_hash.c tests/check.h
 tests_test_hash_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
-tests_test_hash_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LDFLAGS)
+tests_test_hash_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
 tests_test_hash_asan_LDADD = libslab_asan.a
 tests_test_hash_tsan_SOURCES = tests/test_hash.c tests/check.h
 tests_test_hash_tsan_CFLAGS = $(AM_CFLAGS) $(TSAN_CFLAGS)
-tests_test_hash_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LDFLAGS)
+tests_test_hash_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LINKFLAGS)
 tests_test_hash_tsan_LDADD = libslab_tsan.a
 
 # Growth-stall benchmark (release build; never run by make check):

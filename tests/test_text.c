@@ -52,7 +52,8 @@ static bool requests_same(const text_request *a, const text_request *b)
            a->value == b->value && a->has_value == b->has_value &&
            a->noreply == b->noreply && a->graceful == b->graceful &&
            views_same(a->args, b->args) && a->reply == b->reply &&
-           a->swallow == b->swallow;
+           a->swallow == b->swallow && a->src_class == b->src_class &&
+           a->dst_class == b->dst_class && a->all_classes == b->all_classes;
 }
 
 static text_status parse_n(const char *s, size_t n, text_request *req)
@@ -217,6 +218,30 @@ static const parse_case parse_cases[] = {
     CE("delete k 00\r\n", DELETE_USAGE), CE("delete k -0\r\n", DELETE_USAGE),
     OK_("delete k  0  \r\n"), OK_("get  k\r\n"), OK_("gets k\x7f\r\n"), OK_("set k 0 0 1 \r\n"),
     OK_("gat 0 k noreply\r\n"),
+    /* admin: slabs reassign / automove (memcached 1.6.18's answers) */
+    OK_("slabs reassign 1 2\r\n"), OK_("slabs  reassign  -1  2 \r\n"),
+    OK_("slabs reassign 4294967297 2\r\n"), OK_("slabs reassign +1 02\r\n"),
+    ERR("slabs\r\n"), ERR("slabs foo\r\n"), ERR("slabs reassign\r\n"),
+    ERR("slabs reassign 1\r\n"), ERR("slabs reassign 1 2 3\r\n"),
+    ERR("slabs reassign 1 2 noreply\r\n"), ERR("SLABS reassign 1 2\r\n"),
+    ERR("slabs Reassign 1 2\r\n"), ERR("slabsreassign 1 2\r\n"),
+    CE("slabs reassign x 2\r\n", BAD_FORMAT), CE("slabs reassign 1 2x\r\n", BAD_FORMAT),
+    CE("slabs reassign 9223372036854775808 1\r\n", BAD_FORMAT),
+    OK_("slabs automove 0\r\n"), OK_("slabs automove 2\r\n"), OK_("slabs automove 1 2\r\n"),
+    OK_("slabs automove 01\r\n"), OK_("slabs automove 4294967297\r\n"),
+    OKNR("slabs automove 1 noreply\r\n"), ERR("slabs automove\r\n"),
+    ERR("slabs automove 3\r\n"), ERR("slabs automove 4294967295\r\n"),
+    { "slabs automove 3 noreply\r\n", TEXT_ERROR, TEXT_REPLY_ERROR, true },
+    CE("slabs automove -1\r\n", BAD_FORMAT), CE("slabs automove x\r\n", BAD_FORMAT),
+    CE("slabs automove 1x\r\n", BAD_FORMAT), CENR("slabs automove x noreply\r\n", BAD_FORMAT),
+    /* admin: lru_crawler crawl / metadump (the class list is checked separately) */
+    OK_("lru_crawler crawl all\r\n"), OK_("lru_crawler crawl 1,2,3\r\n"),
+    OK_("lru_crawler crawl x\r\n"), OK_("lru_crawler metadump all\r\n"),
+    OK_("lru_crawler metadump hash\r\n"), OK_("lru_crawler  metadump  1 \r\n"),
+    ERR("lru_crawler\r\n"), ERR("lru_crawler foo\r\n"), ERR("lru_crawler crawl\r\n"),
+    ERR("lru_crawler crawl 1 2\r\n"), ERR("lru_crawler crawl 1 noreply\r\n"),
+    ERR("lru_crawler metadump\r\n"), ERR("lru_crawler metadump all noreply\r\n"),
+    ERR("lru_crawler mgdump all\r\n"), ERR("LRU_CRAWLER crawl all\r\n"),
 };
 
 static void test_parse_table(void)
@@ -771,6 +796,15 @@ static void test_compose_replies(void)
         [TEXT_REPLY_SE_OOM] = "SERVER_ERROR out of memory\r\n",
         [TEXT_REPLY_SHUTDOWN_DISABLED] = "ERROR: shutdown not enabled\r\n",
         [TEXT_REPLY_TOO_MANY_CONNS] = "ERROR Too many open connections\r\n",
+        [TEXT_REPLY_REASSIGN_BUSY] = "BUSY currently processing reassign request\r\n",
+        [TEXT_REPLY_REASSIGN_BADCLASS] = "BADCLASS invalid src or dst class id\r\n",
+        [TEXT_REPLY_REASSIGN_NOSPARE] = "NOSPARE source class has no spare pages\r\n",
+        [TEXT_REPLY_REASSIGN_SAME] = "SAME src and dst class are identical\r\n",
+        [TEXT_REPLY_CE_REASSIGN_DISABLED] = "CLIENT_ERROR slab reassignment disabled\r\n",
+        [TEXT_REPLY_CRAWLER_BADCLASS] = "BADCLASS invalid class id\r\n",
+        [TEXT_REPLY_CE_CRAWLER_DISABLED] = "CLIENT_ERROR lru crawler disabled\r\n",
+        [TEXT_REPLY_CRAWLER_NOTSTARTED] = "NOTSTARTED no items to crawl\r\n",
+        [TEXT_REPLY_CRAWLER_UNKNOWN] = "ERROR an unknown error happened\r\n",
     };
     CHECK(sizeof(fixed) / sizeof(fixed[0]) == TEXT_REPLY__FIXED);
     for (int r = TEXT_REPLY_NONE + 1; r < TEXT_REPLY__FIXED; r++) {
@@ -912,6 +946,105 @@ static void test_random_round_trips(void)
     CHECK(ok);
 }
 
+/* ---- admin commands: fields, class lists, metadump lines ----------------------- */
+
+static void test_admin_fields(void)
+{
+    text_request req;
+    CHECK(parse_str("slabs reassign -1 12\r\n", &req) == TEXT_OK);
+    CHECK(req.cmd == TEXT_CMD_SLABS_REASSIGN && req.src_class == -1 && req.dst_class == 12);
+    CHECK(parse_str("slabs reassign 4294967297 -4294967296\r\n", &req) == TEXT_OK);
+    CHECK(req.src_class == 1 && req.dst_class == 0);
+    CHECK(parse_str("slabs automove 2 noreply\r\n", &req) == TEXT_OK);
+    CHECK(req.cmd == TEXT_CMD_SLABS_AUTOMOVE && req.value == 2 && req.has_value && req.noreply);
+    CHECK(parse_str("lru_crawler crawl all\r\n", &req) == TEXT_OK);
+    CHECK(req.cmd == TEXT_CMD_LRU_CRAWLER_CRAWL && req.all_classes);
+    CHECK(text_class_list_check(&req) == TEXT_REPLY_NONE);
+    CHECK(parse_str("lru_crawler crawl hash\r\n", &req) == TEXT_OK && !req.all_classes);
+    CHECK(text_class_list_check(&req) == TEXT_REPLY_CRAWLER_UNKNOWN);
+    CHECK(parse_str("lru_crawler metadump hash\r\n", &req) == TEXT_OK && req.all_classes);
+    CHECK(req.cmd == TEXT_CMD_LRU_CRAWLER_METADUMP);
+    CHECK(strcmp(text_cmd_name(TEXT_CMD_SLABS_REASSIGN), "slabs reassign") == 0);
+    CHECK(strcmp(text_cmd_name(TEXT_CMD_LRU_CRAWLER_METADUMP), "lru_crawler metadump") == 0);
+    CHECK(!text_cmd_has_data(TEXT_CMD_SLABS_AUTOMOVE));
+}
+
+/* The class list "line" after "lru_crawler crawl ": check result and the ids walked. */
+static void check_class_list(const char *list, text_reply want, const char *ids)
+{
+    char line[128], got[128] = "";
+    snprintf(line, sizeof(line), "lru_crawler crawl %s\r\n", list);
+    text_request req;
+    CHECK(parse_str(line, &req) == TEXT_OK);
+    text_reply r = text_class_list_check(&req);
+    if (r != want)
+        fprintf(stderr, "class list '%s' -> %d, want %d\n", list, r, want);
+    CHECK(r == want);
+    if (r != TEXT_REPLY_NONE)
+        return;
+    text_str rest = req.args;
+    uint64_t id;
+    while (text_next_class(&rest, &id))
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%llu", got[0] ? " " : "",
+                 (unsigned long long)id);
+    if (strcmp(got, ids) != 0)
+        fprintf(stderr, "class list '%s' -> ids '%s', want '%s'\n", list, got, ids);
+    CHECK(strcmp(got, ids) == 0);
+}
+
+static void test_class_lists(void)
+{
+    check_class_list("1", TEXT_REPLY_NONE, "1");
+    check_class_list("1,2,3", TEXT_REPLY_NONE, "1 2 3");
+    check_class_list("1,", TEXT_REPLY_NONE, "1");
+    check_class_list(",1", TEXT_REPLY_NONE, "1");
+    check_class_list("1,,63", TEXT_REPLY_NONE, "1 63");
+    check_class_list("+1,01", TEXT_REPLY_NONE, "1 1");
+    check_class_list("0", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("64", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("1,64", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("-1", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("x", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("1x", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("1,x", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("ALL", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list("18446744073709551616", TEXT_REPLY_CRAWLER_BADCLASS, "");
+    check_class_list(",", TEXT_REPLY_CRAWLER_NOTSTARTED, "");
+    check_class_list(",,,", TEXT_REPLY_CRAWLER_NOTSTARTED, "");
+}
+
+static void test_compose_metadump(void)
+{
+    text_metadump_item m = { { "foo", 3 }, 0, 1795259830, 1, true, 1, 65 };
+    CHECK_COMPOSE(text_compose_metadump(cbuf, ccap, &m),
+                  "key=foo exp=-1 la=1795259830 cas=1 fetch=yes cls=1 size=65\n");
+    text_metadump_item e = { { "a%20b~.-_Z9 \xff", 13 }, 1795260830, 7, UINT64_MAX, false,
+                             63, 70 };
+    CHECK_COMPOSE(text_compose_metadump(cbuf, ccap, &e),
+                  "key=a%2520b~.-_Z9%20%FF exp=1795260830 la=7 cas=18446744073709551615 "
+                  "fetch=no cls=63 size=70\n");
+    char key[TEXT_KEY_MAX], line[TEXT_METADUMP_LINE_MAX];
+    memset(key, ' ', sizeof(key));
+    text_metadump_item big = { { key, TEXT_KEY_MAX }, INT64_MAX, INT64_MIN, UINT64_MAX, true,
+                               UINT32_MAX, UINT64_MAX };
+    size_t n = text_compose_metadump(line, sizeof(line), &big);
+    CHECK(n > 3 * TEXT_KEY_MAX && n <= sizeof(line) && line[n - 1] == '\n');
+    CHECK(text_compose_metadump(line, n - 1, &big) == 0);
+}
+
+static void test_admin_round_trips(void)
+{
+    const char *lines[] = { "slabs reassign -1 12\r\n", "slabs automove 2\r\n",
+                            "slabs automove 0 noreply\r\n", "lru_crawler crawl 1,2\r\n",
+                            "lru_crawler metadump all\r\n" };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        text_request req, back;
+        CHECK(parse_str(lines[i], &req) == TEXT_OK);
+        CHECK_COMPOSE(text_compose_request(cbuf, ccap, &req), lines[i]);
+        CHECK(parse_str(lines[i], &back) == TEXT_OK && requests_same(&req, &back));
+    }
+}
+
 /* ---- reply parser ----------------------------------------------------------------- */
 
 static void check_reply_splits(const char *s, size_t n)
@@ -1002,5 +1135,9 @@ int main(void)
     test_compose_requests();
     test_random_round_trips();
     test_reply_parser();
+    test_admin_fields();
+    test_class_lists();
+    test_compose_metadump();
+    test_admin_round_trips();
     return check_done("test_text");
 }

@@ -1,0 +1,223 @@
+/*
+ * daemon/process_admin.c -- slabs reassign/automove, lru_crawler
+ * crawl/metadump, answered as memcached 1.6.18 does.
+ *
+ * Differences kept on purpose (see the engine's contracts in slab/cache.h):
+ * a crawl of a class list wakes one crawler pass over all classes when the
+ * list names more than one class (the engine takes one class or all), and
+ * never answers BUSY (a new request replaces a pending one); metadump walks
+ * items in memory order, for "all", "hash" and lists alike, composes the
+ * whole dump into the reply buffer before it is sent, and its size= is
+ * cashew's item size (smaller headers than memcached's, so other numbers).
+ */
+#include "config.h"
+
+#include "daemon/process_admin.h"
+
+#include "daemon/server_ctx.h"
+#include "daemon/worker.h"
+
+static server_ctx *process_admin_srv(const conn *c) { return worker_server(c->w); }
+static cache *process_admin_engine(const conn *c) { return process_admin_srv(c)->engine; }
+
+static void process_admin_reply(conn *c, bool noreply, text_reply r)
+{
+    if (noreply)
+        return;
+    size_t len = text_reply_len(r);
+    char *p = conn_out_space(c, len);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_reply(p, len, r));
+}
+
+/* ---- slabs reassign / automove -------------------------------------------- */
+
+static text_reply process_admin_reassign_reply(cache_reassign_status st)
+{
+    switch (st) {
+    case CACHE_REASSIGN_OK: return TEXT_REPLY_OK;
+    case CACHE_REASSIGN_BUSY: return TEXT_REPLY_REASSIGN_BUSY;
+    case CACHE_REASSIGN_BADCLASS: return TEXT_REPLY_REASSIGN_BADCLASS;
+    case CACHE_REASSIGN_NOSPARE: return TEXT_REPLY_REASSIGN_NOSPARE;
+    case CACHE_REASSIGN_UNSAFE: return TEXT_REPLY_REASSIGN_SAME;
+    case CACHE_REASSIGN_DISABLED: return TEXT_REPLY_CE_REASSIGN_DISABLED;
+    }
+    return TEXT_REPLY_ERROR;
+}
+
+/* A class's pages (id != 0), or whether any class but `id` has two pages (id == 0 query). */
+typedef struct process_admin_pages {
+    unsigned id, except;
+    uint64_t pages;
+    bool any_spare;
+} process_admin_pages;
+
+static void process_admin_count_pages(void *arg, const cache_class_stats *s)
+{
+    process_admin_pages *p = arg;
+    if (s->id == p->id)
+        p->pages = s->total_pages;
+    if (s->id != p->except && s->total_pages >= 2)
+        p->any_spare = true;
+}
+
+static uint64_t process_admin_class_pages(cache *e, unsigned id)
+{
+    process_admin_pages p = { id, id, 0, false };
+    cache_stats_classes(e, process_admin_count_pages, &p);
+    return p.pages;
+}
+
+/* memcached's "-1": some class other than dst can give a page (it keeps one). */
+static bool process_admin_any_spare(cache *e, unsigned dst)
+{
+    process_admin_pages p = { 0, dst, 0, false };
+    cache_stats_classes(e, process_admin_count_pages, &p);
+    return p.any_spare;
+}
+
+/*
+ * memcached's order: disabled, same ids, range, then the source must keep
+ * one page (it needs two). Class 0 is memcached's global page pool, which
+ * cashew does not have: as a source it has no spare page. For -1 ("any
+ * class") memcached answers BADCLASS when no class can give a page; which
+ * class gives it is the engine's choice. BUSY and OK come from the engine.
+ */
+static text_reply process_admin_reassign_check(cache *e, int64_t src, int64_t dst)
+{
+    int64_t n = (int64_t)cache_class_count(e);
+    if (!cache_slab_reassign_enabled(e))
+        return TEXT_REPLY_CE_REASSIGN_DISABLED;
+    if (src == dst)
+        return TEXT_REPLY_REASSIGN_SAME;
+    if (src == -1 && !process_admin_any_spare(e, (unsigned)(dst > 0 ? dst : 0)))
+        return TEXT_REPLY_REASSIGN_BADCLASS;
+    if (src < -1 || src > n || dst < 0 || dst > n)
+        return TEXT_REPLY_REASSIGN_BADCLASS;
+    if (src == 0 || (src > 0 && process_admin_class_pages(e, (unsigned)src) < 2))
+        return TEXT_REPLY_REASSIGN_NOSPARE;
+    return TEXT_REPLY_NONE;
+}
+
+static void process_admin_reassign(conn *c, const text_request *req)
+{
+    cache *e = process_admin_engine(c);
+    text_reply r = process_admin_reassign_check(e, req->src_class, req->dst_class);
+    if (r == TEXT_REPLY_NONE)
+        r = process_admin_reassign_reply(
+            cache_slabs_reassign(e, (int)req->src_class, (int)req->dst_class));
+    process_admin_reply(c, false, r);
+}
+
+static void process_admin_automove(conn *c, const text_request *req)
+{
+    bool ok = cache_slabs_automove(process_admin_engine(c), (unsigned)req->value);
+    process_admin_reply(c, req->noreply, ok ? TEXT_REPLY_OK : TEXT_REPLY_ERROR);
+}
+
+/* ---- lru_crawler crawl / metadump -------------------------------------------- */
+
+/* Crawler off or the class list refused: the reply to give, else NONE. */
+static text_reply process_admin_crawl_refusal(conn *c, const text_request *req)
+{
+    if (!cache_lru_crawler_enabled(process_admin_engine(c)))
+        return TEXT_REPLY_CE_CRAWLER_DISABLED;
+    return text_class_list_check(req);
+}
+
+/* The engine's class argument for req's list: 0 (all) unless it names one class. */
+static unsigned process_admin_one_class(const text_request *req)
+{
+    if (req->all_classes)
+        return 0;
+    text_str rest = req->args;
+    uint64_t first, id;
+    if (!text_next_class(&rest, &first))
+        return 0;
+    while (text_next_class(&rest, &id)) {
+        if (id != first)
+            return 0;
+    }
+    return (unsigned)first;
+}
+
+/*
+ * memcached accepts any id up to 63, also classes this server does not
+ * have (they hold nothing to crawl): an out-of-range class crawls nothing.
+ */
+static void process_admin_crawl(conn *c, const text_request *req)
+{
+    text_reply r = process_admin_crawl_refusal(c, req);
+    if (r != TEXT_REPLY_NONE) {
+        process_admin_reply(c, false, r);
+        return;
+    }
+    cache_crawl(process_admin_engine(c), process_admin_one_class(req));
+    process_admin_reply(c, false, TEXT_REPLY_OK);
+}
+
+typedef struct process_admin_dump {
+    conn *c;
+    cache *engine;
+    bool wanted[TEXT_CLASS_ID_MAX + 1]; /* by class id; all true for "all" */
+} process_admin_dump;
+
+static bool process_admin_dump_item(void *arg, const cache_item_meta *m)
+{
+    process_admin_dump *d = arg;
+    if (m->class_id > TEXT_CLASS_ID_MAX || !d->wanted[m->class_id])
+        return true;
+    text_metadump_item line = {
+        .key = { m->key, m->nkey },
+        .exptime = m->exptime,
+        .last_access = m->last_access,
+        .cas = m->cas,
+        .fetched = m->fetched,
+        .class_id = m->class_id,
+        .size = cache_item_meta_size(d->engine, m),
+    };
+    char *p = conn_out_space(d->c, TEXT_METADUMP_LINE_MAX);
+    if (p == NULL) {
+        d->c->close_after = true;
+        return false;
+    }
+    conn_out_commit(d->c, text_compose_metadump(p, TEXT_METADUMP_LINE_MAX, &line));
+    return true;
+}
+
+static void process_admin_metadump(conn *c, const text_request *req)
+{
+    text_reply r = process_admin_crawl_refusal(c, req);
+    if (r != TEXT_REPLY_NONE) {
+        process_admin_reply(c, false, r);
+        return;
+    }
+    process_admin_dump d = { .c = c, .engine = process_admin_engine(c) };
+    text_str rest = req->args;
+    uint64_t id;
+    for (id = 0; req->all_classes && id <= TEXT_CLASS_ID_MAX; id++)
+        d.wanted[id] = true;
+    while (!req->all_classes && text_next_class(&rest, &id))
+        d.wanted[id] = true;
+    cache_walk(d.engine, process_admin_one_class(req), process_admin_dump_item, &d);
+    if (!c->close_after)
+        process_admin_reply(c, false, TEXT_REPLY_END);
+}
+
+text_reply process_admin_disabled_reply(conn *c, text_cmd cmd)
+{
+    if (cmd == TEXT_CMD_SLABS_REASSIGN && !cache_slab_reassign_enabled(process_admin_engine(c)))
+        return TEXT_REPLY_CE_REASSIGN_DISABLED;
+    return TEXT_REPLY_NONE;
+}
+
+bool process_admin_command(conn *c, const text_request *req)
+{
+    switch (req->cmd) {
+    case TEXT_CMD_SLABS_REASSIGN: process_admin_reassign(c, req); return true;
+    case TEXT_CMD_SLABS_AUTOMOVE: process_admin_automove(c, req); return true;
+    case TEXT_CMD_LRU_CRAWLER_CRAWL: process_admin_crawl(c, req); return true;
+    case TEXT_CMD_LRU_CRAWLER_METADUMP: process_admin_metadump(c, req); return true;
+    default: return false;
+    }
+}
