@@ -10,6 +10,7 @@ DAEMON_SRC += daemon/server.c daemon/server_ctx.h \
               daemon/process_meta.c daemon/process_meta.h \
               daemon/process_admin.c daemon/process_admin.h \
               daemon/stats.c daemon/stats.h \
+              daemon/detail.c daemon/detail.h \
               daemon/udp.c daemon/udp.h
 
 DAEMON_LIBS = $(LIBEVENT_LIBS)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/detail.h"
 #include "daemon/process_admin.h"
 #include "daemon/process_meta.h"
 #include "daemon/server_ctx.h"
@@ -177,6 +178,8 @@ static void process_get_key(conn *c, const text_request *req, text_str key,
         stats_bump(&st->cmd_get, 1);
         stats_bump(it != NULL ? &st->get_hits : &st->get_misses, 1);
     }
+    if (detail_enabled()) /* gat counts as a get here, as memcached */
+        detail_count_get(key.ptr, key.len, it != NULL);
     if (it != NULL)
         process_queue_value(c, it, req->cmd == TEXT_CMD_GETS ||
                                        req->cmd == TEXT_CMD_GATS);
@@ -210,6 +213,8 @@ cache_item *process_store_begin(conn *c, const text_request *req)
 {
     cache_item *it = NULL;
     cache_status st = CACHE_TOO_LARGE;
+    if (detail_enabled()) /* every store attempt counts, as memcached */
+        detail_count_set(req->key.ptr, req->key.len);
     if (req->nbytes <= SIZE_MAX - 2)
         st = cache_alloc(process_ct(c), req->key.ptr, req->key.len, req->flags,
                          req->exptime, (size_t)req->nbytes, &it);
@@ -266,6 +271,8 @@ static void process_delete(conn *c, const text_request *req)
     cache_status st = cache_delete(process_ct(c), req->key.ptr, req->key.len, 0);
     stats_counters *s = process_counters(c);
     stats_bump(st == CACHE_OK ? &s->delete_hits : &s->delete_misses, 1);
+    if (detail_enabled())
+        detail_count_delete(req->key.ptr, req->key.len);
     process_reply_unless(c, req->noreply, process_reply_for(PROCESS_OP_DELETE, st));
 }
 

@@ -1,6 +1,7 @@
 /*
  * daemon/process_admin.c -- slabs reassign/automove, lru_crawler
- * crawl/metadump, answered as memcached 1.6.18 does.
+ * crawl/metadump/enable/disable/sleep/tocrawl, answered as memcached
+ * 1.6.18 does.
  *
  * Differences kept on purpose (see the engine's contracts in slab/cache.h):
  * a crawl of a class list wakes one crawler pass over all classes when the
@@ -13,6 +14,8 @@
 #include "config.h"
 
 #include "daemon/process_admin.h"
+
+#include <string.h>
 
 #include "daemon/server_ctx.h"
 #include "daemon/worker.h"
@@ -204,6 +207,51 @@ static void process_admin_metadump(conn *c, const text_request *req)
         process_admin_reply(c, false, TEXT_REPLY_END);
 }
 
+/* ---- lru_crawler enable / disable / sleep / tocrawl ---------------------------- */
+
+static void process_admin_reply_admin(conn *c, text_admin_reply r)
+{
+    size_t len = text_admin_reply_len(r);
+    char *p = conn_out_space(c, len);
+    if (p != NULL) {
+        memcpy(p, text_admin_reply_str(r), len);
+        conn_out_commit(c, len);
+    }
+}
+
+/* memcached answers an enable of a running crawler with its start error. */
+static void process_admin_crawler_enable(conn *c)
+{
+    if (cache_crawler_enable(process_admin_engine(c)))
+        process_admin_reply(c, false, TEXT_REPLY_OK);
+    else
+        process_admin_reply_admin(c, TEXT_ADMIN_REPLY_CRAWLER_START_FAILED);
+}
+
+/* Disabling a stopped crawler is fine (OK), as in memcached. */
+static void process_admin_crawler_disable(conn *c)
+{
+    cache_crawler_disable(process_admin_engine(c));
+    process_admin_reply(c, false, TEXT_REPLY_OK);
+}
+
+static void process_admin_crawler_sleep(conn *c, const text_request *req)
+{
+    text_admin_reply r = text_crawler_sleep_check(req);
+    if (r != TEXT_ADMIN_REPLY_NONE) {
+        process_admin_reply_admin(c, r);
+        return;
+    }
+    cache_crawler_set_sleep(process_admin_engine(c), (uint32_t)req->value);
+    process_admin_reply(c, false, TEXT_REPLY_OK);
+}
+
+static void process_admin_crawler_tocrawl(conn *c, const text_request *req)
+{
+    cache_crawler_set_tocrawl(process_admin_engine(c), (uint32_t)req->value);
+    process_admin_reply(c, false, TEXT_REPLY_OK);
+}
+
 text_reply process_admin_disabled_reply(conn *c, text_cmd cmd)
 {
     if (cmd == TEXT_CMD_SLABS_REASSIGN && !cache_slab_reassign_enabled(process_admin_engine(c)))
@@ -218,6 +266,10 @@ bool process_admin_command(conn *c, const text_request *req)
     case TEXT_CMD_SLABS_AUTOMOVE: process_admin_automove(c, req); return true;
     case TEXT_CMD_LRU_CRAWLER_CRAWL: process_admin_crawl(c, req); return true;
     case TEXT_CMD_LRU_CRAWLER_METADUMP: process_admin_metadump(c, req); return true;
+    case TEXT_CMD_LRU_CRAWLER_ENABLE: process_admin_crawler_enable(c); return true;
+    case TEXT_CMD_LRU_CRAWLER_DISABLE: process_admin_crawler_disable(c); return true;
+    case TEXT_CMD_LRU_CRAWLER_SLEEP: process_admin_crawler_sleep(c, req); return true;
+    case TEXT_CMD_LRU_CRAWLER_TOCRAWL: process_admin_crawler_tocrawl(c, req); return true;
     default: return false;
     }
 }

@@ -1,10 +1,13 @@
 /*
  * daemon/process_admin.h -- memcached's admin commands that steer the
- * engine: `slabs reassign|automove`, `lru_crawler crawl|metadump`.
+ * engine: `slabs reassign|automove`, `lru_crawler crawl|metadump|enable|
+ * disable|sleep|tocrawl`.
  *
  * Runs on the conn's worker thread like the rest of process.c; the engine
  * calls it makes (cache_slabs_reassign, cache_slabs_automove, cache_crawl,
- * cache_walk) are safe from any thread. Replies are composed by proto/.
+ * cache_walk, cache_crawler_*) are safe from any thread; `lru_crawler
+ * disable` blocks the worker until the crawler thread has stopped (at its
+ * next batch boundary). Replies are composed by proto/.
  */
 #ifndef CASHEW_DAEMON_PROCESS_ADMIN_H
 #define CASHEW_DAEMON_PROCESS_ADMIN_H

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/conn.h"
+#include "daemon/detail.h"
 #include "daemon/server_ctx.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -123,6 +124,7 @@ static void process_stats_reset(conn *c)
     stats_inputs in;
     process_stats_gather(c, &in);
     stats_reset_baseline(&in);
+    detail_clear();
     process_stats_fixed(c, TEXT_REPLY_RESET);
 }
 
@@ -139,6 +141,8 @@ static void process_stats_setting(void *arg, const char *name, const char *value
                  atomic_load_explicit(&worker_server(c->w)->verbose,
                                       memory_order_relaxed));
         value = now;
+    } else if (strcmp(name, "detail_enabled") == 0) {
+        value = detail_enabled() ? "yes" : "no"; /* `stats detail on|off` */
     }
     process_stats_str(c, name, value);
 }
@@ -269,17 +273,33 @@ static void process_stats_conns(conn *c)
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+/* "PREFIX <prefix> get <n> hit <n> set <n> del <n>" (detail_dump's emit). */
+static void process_stats_detail_line(void *arg, text_str prefix,
+                                      const detail_counts *n)
+{
+    conn *c = arg;
+    size_t cap = prefix.len + PROCESS_STATS_ROOM;
+    char *p = conn_out_space(c, cap);
+    if (p != NULL)
+        conn_out_commit(c, text_compose_detail_prefix(p, cap, prefix, n->gets,
+                                                      n->hits, n->sets,
+                                                      n->deletes));
+}
+
 static void process_stats_detail(conn *c, text_str rest)
 {
     text_str mode;
     if (!text_next_token(&rest, &mode))
         process_stats_fixed(c, TEXT_REPLY_CE_STATS_DETAIL_USAGE);
-    else if (text_str_eq(mode, "on") || text_str_eq(mode, "off"))
+    else if (text_str_eq(mode, "on") || text_str_eq(mode, "off")) {
+        detail_set_enabled(text_str_eq(mode, "on"));
         process_stats_fixed(c, TEXT_REPLY_OK);
-    else if (text_str_eq(mode, "dump"))
-        process_stats_end(c); /* per-prefix details are not collected */
-    else
+    } else if (text_str_eq(mode, "dump")) {
+        detail_dump(process_stats_detail_line, c);
+        process_stats_end(c);
+    } else {
         process_stats_fixed(c, TEXT_REPLY_CE_STATS_DETAIL_USAGE);
+    }
 }
 
 static void process_stats_cachedump(conn *c, text_str rest)

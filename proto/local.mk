@@ -21,3 +21,13 @@ tests_test_meta_asan_SOURCES = tests/test_meta.c tests/check.h
 tests_test_meta_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
 tests_test_meta_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
 tests_test_meta_asan_LDADD = libproto_asan.a
+
+check_PROGRAMS += tests/test_text_admin tests/test_text_admin_asan
+TESTS += tests/test_text_admin tests/test_text_admin_asan
+tests_test_text_admin_SOURCES = tests/test_text_admin.c tests/check.h
+tests_test_text_admin_CFLAGS = $(AM_CFLAGS) $(DEBUG_CFLAGS)
+tests_test_text_admin_LDADD = libproto_debug.a
+tests_test_text_admin_asan_SOURCES = tests/test_text_admin.c tests/check.h
+tests_test_text_admin_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
+tests_test_text_admin_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
+tests_test_text_admin_asan_LDADD = libproto_asan.a

@@ -481,6 +481,33 @@ static text_status text_parse_crawler_list(text_str rest, text_request *req)
     return TEXT_OK;
 }
 
+/* lru_crawler enable|disable: no argument at all. */
+static text_status text_parse_crawler_switch(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    return a.n == 0 ? TEXT_OK : text_unknown(req);
+}
+
+/*
+ * lru_crawler sleep|tocrawl <n>: exactly one argument, an unsigned 64-bit
+ * number (no noreply). tocrawl keeps the low 32 bits as memcached does;
+ * sleep keeps the whole value for text_crawler_sleep_check.
+ */
+static text_status text_parse_crawler_number(text_str rest, text_request *req)
+{
+    text_args a;
+    uint64_t v;
+    text_split_args(rest, &a);
+    if (a.n != 1)
+        return text_unknown(req);
+    if (!text_scan_u64(a.tok[0], &v))
+        return text_bad_format(req);
+    req->value = req->cmd == TEXT_CMD_LRU_CRAWLER_TOCRAWL ? (uint32_t)v : v;
+    req->has_value = true;
+    return TEXT_OK;
+}
+
 /* The next ','-separated piece of *rest, empty pieces skipped; false at the end. */
 static bool text_next_piece(text_str *rest, text_str *piece)
 {
@@ -538,6 +565,10 @@ static const text_admin_word text_admin_words[] = {
     { "slabs", "automove", TEXT_CMD_SLABS_AUTOMOVE },
     { "lru_crawler", "crawl", TEXT_CMD_LRU_CRAWLER_CRAWL },
     { "lru_crawler", "metadump", TEXT_CMD_LRU_CRAWLER_METADUMP },
+    { "lru_crawler", "enable", TEXT_CMD_LRU_CRAWLER_ENABLE },
+    { "lru_crawler", "disable", TEXT_CMD_LRU_CRAWLER_DISABLE },
+    { "lru_crawler", "sleep", TEXT_CMD_LRU_CRAWLER_SLEEP },
+    { "lru_crawler", "tocrawl", TEXT_CMD_LRU_CRAWLER_TOCRAWL },
 };
 
 /* The admin command of "<family> <sub>" (consumes sub from *rest), or NONE. */
@@ -597,6 +628,14 @@ static const text_cmd_info text_cmds[TEXT_CMD__COUNT] = {
         TEXT_CMD_INFO("lru_crawler crawl", false, text_parse_crawler_list),
     [TEXT_CMD_LRU_CRAWLER_METADUMP] =
         TEXT_CMD_INFO("lru_crawler metadump", false, text_parse_crawler_list),
+    [TEXT_CMD_LRU_CRAWLER_ENABLE] =
+        TEXT_CMD_INFO("lru_crawler enable", false, text_parse_crawler_switch),
+    [TEXT_CMD_LRU_CRAWLER_DISABLE] =
+        TEXT_CMD_INFO("lru_crawler disable", false, text_parse_crawler_switch),
+    [TEXT_CMD_LRU_CRAWLER_SLEEP] =
+        TEXT_CMD_INFO("lru_crawler sleep", false, text_parse_crawler_number),
+    [TEXT_CMD_LRU_CRAWLER_TOCRAWL] =
+        TEXT_CMD_INFO("lru_crawler tocrawl", false, text_parse_crawler_number),
 };
 
 /* "mg" -> TEXT_META_GET, ...: a switch on the second byte (no memchr on the hot path). */

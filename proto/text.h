@@ -113,6 +113,12 @@ typedef enum text_cmd {
     TEXT_CMD_SLABS_AUTOMOVE,        /* slabs automove <0|1|2> [noreply]: value */
     TEXT_CMD_LRU_CRAWLER_CRAWL,     /* lru_crawler crawl <ids|all>: args, all_classes */
     TEXT_CMD_LRU_CRAWLER_METADUMP,  /* lru_crawler metadump <ids|all|hash>: args, all_classes */
+    TEXT_CMD_LRU_CRAWLER_ENABLE,    /* lru_crawler enable (no argument) */
+    TEXT_CMD_LRU_CRAWLER_DISABLE,   /* lru_crawler disable (no argument) */
+    TEXT_CMD_LRU_CRAWLER_SLEEP,     /* lru_crawler sleep <usec>: value (check it with
+                                       text_crawler_sleep_check) */
+    TEXT_CMD_LRU_CRAWLER_TOCRAWL,   /* lru_crawler tocrawl <n>: value, kept in 32 bits as
+                                       memcached does (4294967297 -> 1) */
     TEXT_CMD__COUNT
 } text_cmd;
 
@@ -339,6 +345,35 @@ bool text_reply_suppressed(const text_request *req);
 const char *text_reply_str(text_reply r);
 /* strlen(text_reply_str(r)). */
 size_t text_reply_len(text_reply r);
+/*
+ * Fixed replies of the runtime crawler controls, kept apart from text_reply
+ * (whose fixed set other code counts). memcached 1.6.18's texts.
+ */
+typedef enum text_admin_reply {
+    TEXT_ADMIN_REPLY_NONE = 0,
+    TEXT_ADMIN_REPLY_CRAWLER_START_FAILED, /* ERROR failed to start lru crawler thread
+                                              (lru_crawler enable while it runs) */
+    TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP,     /* CLIENT_ERROR sleep must be one second or less */
+    TEXT_ADMIN_REPLY__COUNT
+} text_admin_reply;
+
+/* The full text of r, incl. "\r\n" (static storage); "" for NONE or out of range. */
+const char *text_admin_reply_str(text_admin_reply r);
+/* strlen(text_admin_reply_str(r)). */
+size_t text_admin_reply_len(text_admin_reply r);
+
+/* Longest pause `lru_crawler sleep` accepts, in microseconds (one second). */
+#define TEXT_CRAWLER_SLEEP_MAX 1000000
+
+/*
+ * lru_crawler sleep: memcached parses the number first (bad number:
+ * TEXT_CLIENT_ERROR from text_parse) and then refuses pauses above
+ * TEXT_CRAWLER_SLEEP_MAX. For a TEXT_OK sleep request returns
+ * TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP if req->value is too large, else
+ * TEXT_ADMIN_REPLY_NONE (apply req->value). Pure.
+ */
+text_admin_reply text_crawler_sleep_check(const text_request *req);
+
 /* "\r\n", the line and data block terminator (static storage; 2 bytes). */
 const char *text_crlf(void);
 #define TEXT_CRLF_LEN 2
@@ -392,6 +427,13 @@ size_t text_compose_metadump(char *buf, size_t cap, const text_metadump_item *m)
 /* "STAT items:<slab class>:<name> <value>\r\n" / "STAT <slab class>:<name> <value>\r\n". */
 size_t text_compose_stat_prefixed_u64(char *buf, size_t cap, const char *prefix,
                                       unsigned id, const char *name, uint64_t value);
+
+/*
+ * "PREFIX <prefix> get <gets> hit <hits> set <sets> del <deletes>\r\n": one
+ * line of `stats detail dump` (prefix bytes written as they are; may be empty).
+ */
+size_t text_compose_detail_prefix(char *buf, size_t cap, text_str prefix, uint64_t gets,
+                                  uint64_t hits, uint64_t sets, uint64_t deletes);
 
 /* ---- Composing requests (client side: tests, bench/) ----------------- */
 

@@ -279,6 +279,24 @@ size_t text_compose_stat_prefixed_u64(char *buf, size_t cap, const char *prefix,
     return text_out_done(&o);
 }
 
+size_t text_compose_detail_prefix(char *buf, size_t cap, text_str prefix, uint64_t gets,
+                                  uint64_t hits, uint64_t sets, uint64_t deletes)
+{
+    text_out o = text_out_make(buf, cap);
+    text_put_cstr(&o, "PREFIX ");
+    text_put_view(&o, prefix);
+    text_put_cstr(&o, " get ");
+    text_put_u64(&o, gets);
+    text_put_cstr(&o, " hit ");
+    text_put_u64(&o, hits);
+    text_put_cstr(&o, " set ");
+    text_put_u64(&o, sets);
+    text_put_cstr(&o, " del ");
+    text_put_u64(&o, deletes);
+    text_put_crlf(&o);
+    return text_out_done(&o);
+}
+
 /* ---- lru_crawler metadump ------------------------------------------------------ */
 
 /* RFC 3986 unreserved characters stay as they are in a metadump key. */

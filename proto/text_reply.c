@@ -63,6 +63,31 @@ size_t text_reply_len(text_reply r)
     return ((unsigned)r < TEXT_REPLY__FIXED) ? text_replies[r].len : 0;
 }
 
+static const text_reply_text text_admin_replies[TEXT_ADMIN_REPLY__COUNT] = {
+    [TEXT_ADMIN_REPLY_NONE] = { "", 0 },
+    [TEXT_ADMIN_REPLY_CRAWLER_START_FAILED] =
+        TEXT_REPLY_LINE("ERROR failed to start lru crawler thread"),
+    [TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP] =
+        TEXT_REPLY_LINE("CLIENT_ERROR sleep must be one second or less"),
+};
+
+const char *text_admin_reply_str(text_admin_reply r)
+{
+    return ((unsigned)r < TEXT_ADMIN_REPLY__COUNT) ? text_admin_replies[r].str : "";
+}
+
+size_t text_admin_reply_len(text_admin_reply r)
+{
+    return ((unsigned)r < TEXT_ADMIN_REPLY__COUNT) ? text_admin_replies[r].len : 0;
+}
+
+text_admin_reply text_crawler_sleep_check(const text_request *req)
+{
+    if (req->cmd == TEXT_CMD_LRU_CRAWLER_SLEEP && req->value > TEXT_CRAWLER_SLEEP_MAX)
+        return TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP;
+    return TEXT_ADMIN_REPLY_NONE;
+}
+
 const char *text_crlf(void)
 {
     return "\r\n";

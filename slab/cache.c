@@ -150,6 +150,7 @@ static void cache_init_sync(cache *c)
     pthread_mutex_init(&c->bg_lock, NULL);
     pthread_rwlock_init(&c->pages_rw, NULL);
     pthread_mutex_init(&c->rebal.move_lock, NULL);
+    pthread_mutex_init(&c->crawler_ctl, NULL);
     engine_bg *bgs[] = {&c->maintainer, &c->expander, &c->crawler, &c->mover};
     for (size_t i = 0; i < 4; i++)
         pthread_cond_init(&bgs[i]->wake, &ca);
@@ -235,6 +236,7 @@ void cache_destroy(cache *c)
     pthread_mutex_destroy(&c->bg_lock);
     pthread_rwlock_destroy(&c->pages_rw);
     pthread_mutex_destroy(&c->rebal.move_lock);
+    pthread_mutex_destroy(&c->crawler_ctl);
     free(c->slab_sizes);
     free(c);
 }
@@ -655,5 +657,5 @@ bool cache_slab_reassign_enabled(const cache *c)
 
 bool cache_lru_crawler_enabled(const cache *c)
 {
-    return c->opts.lru_crawler;
+    return atomic_load(&c->crawler.running);
 }

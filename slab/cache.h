@@ -458,7 +458,11 @@ void cache_walk(cache *c, unsigned class_id,
 /* How many slab classes the engine has (ids 1..n). Fixed at cache_create; any thread. */
 unsigned cache_class_count(const cache *c);
 
-/* Whether -o slab_reassign / lru_crawler were on at cache_create. Any thread. */
+/*
+ * Whether -o slab_reassign was on at cache_create; whether the crawler
+ * thread runs now (-o lru_crawler at cache_create, then `lru_crawler
+ * enable|disable`). Any thread.
+ */
 bool cache_slab_reassign_enabled(const cache *c);
 bool cache_lru_crawler_enabled(const cache *c);
 
@@ -497,5 +501,31 @@ bool cache_slabs_automove(cache *c, unsigned mode);
  * (lru_crawler=false) or class_id is out of range. Any thread.
  */
 bool cache_crawl(cache *c, unsigned class_id);
+
+/*
+ * `lru_crawler enable`: starts the crawler thread. Returns true if it was
+ * started, false if it already runs or the thread cannot be created.
+ * Any thread but the crawler's; enable/disable calls are serialised.
+ */
+bool cache_crawler_enable(cache *c);
+
+/*
+ * `lru_crawler disable`: stops the crawler thread and waits for it (it
+ * stops at its next batch boundary). Nothing to do if it does not run.
+ * Any thread but the crawler's; serialised with cache_crawler_enable.
+ */
+void cache_crawler_disable(cache *c);
+
+/*
+ * `lru_crawler sleep` / `lru_crawler tocrawl`: the pause in microseconds
+ * between two batches of a background crawl (0 = none), and the most
+ * items looked at per class per pass (0 = all). Start as -o
+ * lru_crawler_sleep / lru_crawler_tocrawl; take effect at the crawler's
+ * next batch / pass. Setters and getters: any thread (atomics).
+ */
+void cache_crawler_set_sleep(cache *c, uint32_t usec);
+void cache_crawler_set_tocrawl(cache *c, uint32_t items);
+uint32_t cache_crawler_sleep(const cache *c);
+uint32_t cache_crawler_tocrawl(const cache *c);
 
 #endif

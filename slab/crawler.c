@@ -43,9 +43,10 @@ static bool crawler_visit(cache *c, item *it, void *arg)
         p->freed++;
         engine_count_shared(&l->stat[LRU_STAT_CRAWLER_RECLAIMED], 1);
     }
-    if (p->background && ++p->since_sleep >= CRAWLER_BATCH && c->opts.lru_crawler_sleep) {
+    if (p->background && ++p->since_sleep >= CRAWLER_BATCH) {
+        uint32_t usec = atomic_load_explicit(&c->crawler_sleep, memory_order_relaxed);
         p->since_sleep = 0;
-        if (engine_bg_sleep(c, &c->crawler, c->opts.lru_crawler_sleep))
+        if (usec > 0 && engine_bg_sleep(c, &c->crawler, usec))
             return false;
     }
     return p->limit == 0 || p->checked < p->limit;
@@ -83,8 +84,7 @@ static void *crawler_main(void *arg)
         unsigned only = atomic_exchange(&c->crawl_request, 0); /* class + 1, or 0 */
         for (unsigned id = 1; id <= c->arena->nclasses && !atomic_load(&c->crawler.stop); id++)
             if (only <= 1 || id == only - 1)
-                freed += crawler_run(c, id, engine_now(c, NULL), c->opts.lru_crawler_tocrawl,
-                                     true);
+                freed += crawler_run(c, id, engine_now(c, NULL), cache_crawler_tocrawl(c), true);
         atomic_fetch_add(&c->crawler_runs, 1);
         pause = freed > 0 ? CRAWLER_PASS_SLEEP_US
                           : (pause * 2 > CRAWLER_PASS_SLEEP_MAX_US ? CRAWLER_PASS_SLEEP_MAX_US
@@ -95,13 +95,53 @@ static void *crawler_main(void *arg)
 
 void crawler_start(cache *c)
 {
+    atomic_store(&c->crawler_sleep, c->opts.lru_crawler_sleep);
+    atomic_store(&c->crawler_tocrawl, c->opts.lru_crawler_tocrawl);
     if (c->opts.lru_crawler)
-        engine_bg_start(c, &c->crawler, crawler_main);
+        cache_crawler_enable(c);
 }
 
 void crawler_stop(cache *c)
 {
+    cache_crawler_disable(c);
+}
+
+bool cache_crawler_enable(cache *c)
+{
+    pthread_mutex_lock(&c->crawler_ctl);
+    bool was_running = atomic_load(&c->crawler.running);
+    if (!was_running)
+        engine_bg_start(c, &c->crawler, crawler_main);
+    bool started = !was_running && atomic_load(&c->crawler.running);
+    pthread_mutex_unlock(&c->crawler_ctl);
+    return started;
+}
+
+void cache_crawler_disable(cache *c)
+{
+    pthread_mutex_lock(&c->crawler_ctl);
     engine_bg_stop(c, &c->crawler);
+    pthread_mutex_unlock(&c->crawler_ctl);
+}
+
+void cache_crawler_set_sleep(cache *c, uint32_t usec)
+{
+    atomic_store_explicit(&c->crawler_sleep, usec, memory_order_relaxed);
+}
+
+void cache_crawler_set_tocrawl(cache *c, uint32_t items)
+{
+    atomic_store_explicit(&c->crawler_tocrawl, items, memory_order_relaxed);
+}
+
+uint32_t cache_crawler_sleep(const cache *c)
+{
+    return atomic_load_explicit(&c->crawler_sleep, memory_order_relaxed);
+}
+
+uint32_t cache_crawler_tocrawl(const cache *c)
+{
+    return atomic_load_explicit(&c->crawler_tocrawl, memory_order_relaxed);
 }
 
 /* ---- cache_walk ------------------------------------------------------------ */
@@ -155,7 +195,7 @@ void cache_walk(cache *c, unsigned class_id, bool (*fn)(void *arg, const cache_i
 
 bool cache_crawl(cache *c, unsigned class_id)
 {
-    if (!c->crawler.running || class_id > c->arena->nclasses)
+    if (!atomic_load(&c->crawler.running) || class_id > c->arena->nclasses)
         return false;
     atomic_store(&c->crawl_request, class_id + 1);
     engine_bg_wake(c, &c->crawler);

@@ -22,7 +22,11 @@
  */
 uint64_t crawler_crawl_class(cache *c, unsigned id, uint32_t now, uint64_t limit);
 
-/* Start/stop the crawler thread (if opts.lru_crawler). */
+/*
+ * crawler_start (cache_create, once): loads -o lru_crawler_sleep/tocrawl
+ * into the runtime settings and starts the thread if opts.lru_crawler.
+ * crawler_stop (cache_destroy): stops it if it runs.
+ */
 void crawler_start(cache *c);
 void crawler_stop(cache *c);
 

@@ -72,7 +72,7 @@ struct cache_thread {
 /* A background thread slot; sleeping, stopping and waking use c->bg_lock. */
 typedef struct engine_bg {
     pthread_t tid;
-    bool running;
+    _Atomic bool running; /* read from any thread; written by start/stop */
     _Atomic bool stop;
     pthread_cond_t wake;
 } engine_bg;
@@ -108,6 +108,9 @@ struct cache {
     engine_bg maintainer, expander, crawler, mover;
     _Atomic uint64_t crawler_runs;
     _Atomic unsigned crawl_request; /* class + 1 to crawl now (cache_crawl), 0 = none */
+    pthread_mutex_t crawler_ctl;       /* serialises crawler start/stop (enable/disable) */
+    _Atomic uint32_t crawler_sleep;    /* usec between batches (lru_crawler sleep) */
+    _Atomic uint32_t crawler_tocrawl;  /* items per class per pass, 0 = all (lru_crawler tocrawl) */
     engine_rebalance rebal;
 };
 

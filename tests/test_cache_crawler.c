@@ -2,6 +2,7 @@
  * tests/test_cache_crawler.c -- the crawler's reclaim of expired and
  * flushed items, its per-crawl limit, its thread, and cache_walk.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -142,6 +143,100 @@ static void test_crawler_thread(void)
     teardown();
 }
 
+/* lru_crawler enable/disable: start and stop at run time, idempotent. */
+static void test_crawler_enable_disable(void)
+{
+    setup(test_options(8 << 20)); /* crawler off */
+    CHECK(!cache_lru_crawler_enabled(c));
+    CHECK(!cache_crawl(c, 0));
+    cache_crawler_disable(c); /* already off: nothing happens */
+    CHECK(!cache_lru_crawler_enabled(c));
+    CHECK(cache_crawler_enable(c));
+    CHECK(cache_lru_crawler_enabled(c));
+    CHECK(!cache_crawler_enable(c)); /* already on */
+    CHECK(cache_lru_crawler_enabled(c));
+    CHECK(cache_crawl(c, 0));
+    cache_crawler_disable(c);
+    CHECK(!cache_lru_crawler_enabled(c));
+    CHECK(!cache_crawl(c, 0));
+    CHECK(cache_crawler_enable(c));
+    teardown(); /* destroy stops a running crawler */
+}
+
+/* lru_crawler sleep/tocrawl: start as the options, change at run time. */
+static void test_crawler_settings(void)
+{
+    cache_options o = test_options(8 << 20);
+    o.lru_crawler_sleep = 250;
+    o.lru_crawler_tocrawl = 7;
+    setup(o);
+    CHECK_EQ_U64(cache_crawler_sleep(c), 250);
+    CHECK_EQ_U64(cache_crawler_tocrawl(c), 7);
+    cache_crawler_set_sleep(c, 0);
+    cache_crawler_set_tocrawl(c, 5);
+    CHECK_EQ_U64(cache_crawler_sleep(c), 0);
+    CHECK_EQ_U64(cache_crawler_tocrawl(c), 5);
+    set_n("x%d", 0, 1000, "value", 10);
+    test_advance(11);
+    cache_stats st;
+    cache_stats_read(c, &st);
+    uint64_t reclaimed0 = st.crawler_reclaimed, runs = atomic_load(&c->crawler_runs);
+    CHECK(cache_crawler_enable(c));
+    CHECK(cache_crawl(c, class_of_key("x1")));
+    for (int i = 0; i < 10000 && atomic_load(&c->crawler_runs) == runs; i++)
+        sleep_ms(1);
+    cache_crawler_disable(c);
+    uint64_t passes = atomic_load(&c->crawler_runs) - runs;
+    cache_stats_read(c, &st);
+    uint64_t freed = st.crawler_reclaimed - reclaimed0; /* (the LRU maintainer may free too) */
+    CHECK(passes >= 1);
+    /* each pass looks at 5 items at most: the new tocrawl, not the option's 7 */
+    CHECK(freed <= 5 * passes);
+    cache_crawler_set_tocrawl(c, 0);
+    CHECK(cache_crawler_enable(c));
+    CHECK(cache_crawl(c, 0));
+    for (int i = 0; i < 10000 && curr_items() > 0; i++)
+        sleep_ms(1);
+    CHECK_EQ_U64(curr_items(), 0);
+    teardown();
+}
+
+/* Toggling and tuning from two threads while the crawler works (tsan). */
+static void *crawler_toggler(void *arg)
+{
+    (void)arg;
+    for (uint32_t i = 0; i < 50; i++) {
+        if (i % 2)
+            cache_crawler_disable(c);
+        else
+            (void)cache_crawler_enable(c);
+        cache_crawler_set_sleep(c, i % 3);
+        cache_crawler_set_tocrawl(c, i % 4);
+        (void)cache_crawl(c, 0);
+    }
+    return NULL;
+}
+
+static void test_crawler_concurrent_control(void)
+{
+    cache_options o = test_options(8 << 20);
+    o.lru_crawler = true;
+    o.lru_crawler_sleep = 0;
+    setup(o);
+    set_n("x%d", 0, 500, "value", 10);
+    test_advance(11);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, crawler_toggler, NULL) == 0);
+    crawler_toggler(NULL);
+    pthread_join(th, NULL);
+    CHECK(cache_crawler_sleep(c) == 49 % 3 && cache_crawler_tocrawl(c) == 49 % 4);
+    cache_crawler_disable(c);
+    CHECK(!cache_lru_crawler_enabled(c));
+    CHECK(cache_crawler_enable(c));
+    CHECK(cache_lru_crawler_enabled(c));
+    teardown();
+}
+
 typedef struct walk_seen {
     unsigned items, with_exp, stop_after;
     uint64_t nbytes;
@@ -187,6 +282,9 @@ int main(void)
 {
     test_crawl_expired();
     test_crawler_thread();
+    test_crawler_enable_disable();
+    test_crawler_settings();
+    test_crawler_concurrent_control();
     test_walk();
     return check_done("test_cache_crawler");
 }

@@ -946,6 +946,26 @@ static void test_random_round_trips(void)
     CHECK(ok);
 }
 
+/* ---- stats detail dump lines ---------------------------------------------------- */
+
+static void test_compose_detail_prefix(void)
+{
+    static const char want[] = "PREFIX user get 4 hit 3 set 18446744073709551615 del 0\r\n";
+    char buf[128];
+    size_t n = text_compose_detail_prefix(buf, sizeof buf, (text_str){ "user", 4 }, 4, 3,
+                                          UINT64_MAX, 0);
+    CHECK_EQ_U64(n, strlen(want));
+    CHECK(memcmp(buf, want, n) == 0);
+    n = text_compose_detail_prefix(buf, sizeof buf, (text_str){ "", 0 }, 0, 0, 1, 0);
+    CHECK_EQ_U64(n, strlen("PREFIX  get 0 hit 0 set 1 del 0\r\n"));
+    CHECK(memcmp(buf, "PREFIX  get 0 hit 0 set 1 del 0\r\n", n) == 0);
+    /* too small a buffer: nothing, never a partial line */
+    CHECK_EQ_U64(text_compose_detail_prefix(buf, strlen(want) - 1, (text_str){ "user", 4 },
+                                            4, 3, UINT64_MAX, 0), 0);
+    CHECK_EQ_U64(text_compose_detail_prefix(buf, strlen(want), (text_str){ "user", 4 },
+                                            4, 3, UINT64_MAX, 0), strlen(want));
+}
+
 /* ---- admin commands: fields, class lists, metadump lines ----------------------- */
 
 static void test_admin_fields(void)
@@ -1138,6 +1158,7 @@ int main(void)
     test_admin_fields();
     test_class_lists();
     test_compose_metadump();
+    test_compose_detail_prefix();
     test_admin_round_trips();
     return check_done("test_text");
 }
