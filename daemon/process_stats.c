@@ -130,7 +130,8 @@ static void process_stats_reset(conn *c)
 
 /*
  * Settings come from options.c's table, which knows the start-up values;
- * `verbosity N` changes srv->verbose at run time, so that line shows it.
+ * the few that commands change at run time (verbosity, stats detail, the
+ * lru_crawler settings) are read from where they live now.
  */
 static void process_stats_setting(void *arg, const char *name, const char *value)
 {
@@ -143,6 +144,14 @@ static void process_stats_setting(void *arg, const char *name, const char *value
         value = now;
     } else if (strcmp(name, "detail_enabled") == 0) {
         value = detail_enabled() ? "yes" : "no"; /* `stats detail on|off` */
+    } else if (strcmp(name, "lru_crawler") == 0) { /* `lru_crawler enable|disable` */
+        value = cache_lru_crawler_enabled(worker_server(c->w)->engine) ? "yes" : "no";
+    } else if (strcmp(name, "lru_crawler_sleep") == 0) { /* `lru_crawler sleep` */
+        snprintf(now, sizeof now, "%u", cache_crawler_sleep(worker_server(c->w)->engine));
+        value = now;
+    } else if (strcmp(name, "lru_crawler_tocrawl") == 0) { /* `lru_crawler tocrawl` */
+        snprintf(now, sizeof now, "%u", cache_crawler_tocrawl(worker_server(c->w)->engine));
+        value = now;
     }
     process_stats_str(c, name, value);
 }
