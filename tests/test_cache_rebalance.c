@@ -38,19 +38,9 @@ static unsigned class_of_key(const char *key)
     return id;
 }
 
-static cache_class_stats class_stats;
-
-static void grab(void *arg, const cache_class_stats *s)
-{
-    if (s->id == *(unsigned *)arg)
-        class_stats = *s;
-}
-
 static cache_class_stats stats_of(unsigned id)
 {
-    memset(&class_stats, 0, sizeof(class_stats));
-    cache_stats_classes(c, grab, &id);
-    return class_stats;
+    return test_class_stats(c, id);
 }
 
 static cache_stats engine_stats(void)

@@ -98,4 +98,22 @@ static inline int test_missing(cache_thread *t, const char *key)
     return v == NULL;
 }
 
+/* Looks for class `id` in the folded per-class stats (id stays 0 if absent). */
+static inline void test_grab_class(void *arg, const cache_class_stats *s)
+{
+    cache_class_stats *want = arg;
+    if (s->id == want->id)
+        *want = *s;
+}
+
+/* The stats of class `id` (all zero but id if the class has no pages). */
+static inline cache_class_stats test_class_stats(cache *c, unsigned id)
+{
+    cache_class_stats s;
+    memset(&s, 0, sizeof(s));
+    s.id = id;
+    cache_stats_classes(c, test_grab_class, &s);
+    return s;
+}
+
 #endif
