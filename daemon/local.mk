@@ -11,7 +11,11 @@ DAEMON_SRC += daemon/server.c daemon/server_ctx.h \
               daemon/process_admin.c daemon/process_admin.h \
               daemon/stats.c daemon/stats.h \
               daemon/detail.c daemon/detail.h \
-              daemon/udp.c daemon/udp.h
+              daemon/udp.c daemon/udp.h \
+              daemon/logger.c daemon/logger.h \
+              daemon/hotkeys.c daemon/hotkeys.h \
+              daemon/latency.c daemon/latency.h \
+              daemon/process_observe.c daemon/process_observe.h
 
 DAEMON_LIBS = $(LIBEVENT_LIBS)
 bin_PROGRAMS += cashew cashew-debug

@@ -1,6 +1,6 @@
 # slab/: the storage engine (everything but the hash table, see hash.mk).
 SLAB_SRC += slab/cache.h slab/cache.c slab/cache_stats.c \
-            slab/cache_internal.h slab/cache_meta.c \
+            slab/cache_internal.h slab/cache_meta.c slab/cache_tune.c \
             slab/engine.h slab/engine.c slab/slab.h slab/slab.c \
             slab/item.h slab/item.c slab/lru.h slab/lru.c \
             slab/crawler.h slab/crawler.c slab/rebalance.h slab/rebalance.c

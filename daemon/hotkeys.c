@@ -1,0 +1,2 @@
+/* daemon/hotkeys.c -- being written this session. */
+#include "daemon/hotkeys.h"

@@ -1,0 +1,2 @@
+/* daemon/latency.c -- being written this session. */
+#include "daemon/latency.h"

@@ -1,0 +1,4 @@
+/* daemon/latency.h -- being written this session. */
+#ifndef CASHEW_DAEMON_LATENCY_H
+#define CASHEW_DAEMON_LATENCY_H
+#endif

@@ -1,0 +1,2 @@
+/* daemon/logger.c -- being written this session. */
+#include "daemon/logger.h"

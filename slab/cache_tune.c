@@ -1,0 +1,2 @@
+/* slab/cache_tune.c -- being written this session. */
+#include "slab/cache.h"
