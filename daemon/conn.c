@@ -15,8 +15,10 @@
 
 #include <event2/event.h>
 
+#include "daemon/logger.h"
 #include "daemon/process.h"
 #include "daemon/process_meta.h"
+#include "daemon/process_observe.h"
 #include "daemon/worker.h"
 
 #define CONN_IOV_MAX 512       /* iovecs per sendmsg */
@@ -105,6 +107,7 @@ static conn *conn_alloc(worker *w, int fd, conn_kind kind, size_t rsize)
         free(c);
         return NULL;
     }
+    worker_buffer_bytes_add(w, (int64_t)(c->rsize + c->tsize));
     c->last_active = server_real_now();
     atomic_init(&c->last_cmd, c->last_active);
     atomic_init(&c->shown_state, 0);
@@ -120,8 +123,10 @@ static void conn_rbuf_release(conn *c)
         return;
     if (c->rsize == CONN_RBUF_INIT)
         worker_rbuf_put(c->w, c->rbuf);
-    else
+    else {
         free(c->rbuf);
+        worker_buffer_bytes_add(c->w, -(int64_t)c->rsize);
+    }
     c->rbuf = NULL;
     c->rsize = c->rstart = c->rend = 0;
 }
@@ -130,6 +135,8 @@ static void conn_free(conn *c)
 {
     atomic_fetch_sub(&worker_server(c->w)->conns.structures, 1);
     conn_rbuf_release(c);
+    worker_buffer_bytes_add(c->w, -(int64_t)((c->rbuf != NULL ? c->rsize : 0) + c->tsize +
+                                             c->segs_cap * sizeof(conn_seg)));
     free(c->rbuf);
     free(c->tbuf);
     free(c->segs);
@@ -153,6 +160,8 @@ conn *conn_create(worker *w, int fd, conn_kind kind)
         return NULL;
     }
     worker_conn_link(w, c);
+    if (logger_watching(LOGGER_CONNEVENTS))
+        logger_log_conn_new(c);
     return c;
 }
 
@@ -201,6 +210,8 @@ void conn_destroy(conn *c)
         if (conn_verbose(c) > 1)
             fprintf(stderr, "<%d connection closed.\n", c->fd);
         worker_conn_unlink(c->w, c); /* first: stats conns reads the fd */
+        if (logger_watching(LOGGER_CONNEVENTS | LOGGER_HANDOFF))
+            logger_conn_closing(c); /* a watcher's socket goes on */
         close(c->fd);
         atomic_fetch_sub(&worker_server(c->w)->conns.curr, 1);
     }
@@ -220,6 +231,7 @@ char *conn_out_space(conn *c, size_t need)
     if (grown == NULL)
         return NULL;
     c->tbuf = grown;
+    worker_buffer_bytes_add(c->w, (int64_t)(size - c->tsize));
     c->tsize = size;
     return c->tbuf + c->tlen;
 }
@@ -233,6 +245,7 @@ static bool conn_segs_reserve(conn *c)
     if (grown == NULL)
         return false;
     c->segs = grown;
+    worker_buffer_bytes_add(c->w, (int64_t)((cap - c->segs_cap) * sizeof *grown));
     c->segs_cap = cap;
     return true;
 }
@@ -303,6 +316,7 @@ static void conn_out_rewind(conn *c)
         char *small = realloc(c->tbuf, CONN_TBUF_INIT);
         if (small != NULL) {
             c->tbuf = small;
+            worker_buffer_bytes_add(c->w, -(int64_t)(c->tsize - CONN_TBUF_INIT));
             c->tsize = CONN_TBUF_INIT;
         }
     }
@@ -430,6 +444,7 @@ static bool conn_rbuf_prepare(conn *c)
     if (grown == NULL)
         return false;
     c->rbuf = grown;
+    worker_buffer_bytes_add(c->w, (int64_t)c->rsize);
     c->rsize *= 2;
     return true;
 }
@@ -522,8 +537,10 @@ static conn_step_result conn_step_command(conn *c)
         conn_print_line(c, line, c->req.line_len);
     c->reqs_this_event++;
     conn_note_command(c);
+    process_observe_begin(c);
     if (c->req.meta != TEXT_META_NONE) { /* meta protocol: process_meta.h */
         process_meta(c, line, c->req.line_len);
+        process_observe_command_done(c);
         conn_echo_reply(c, mark);
         c->rstart += c->req.line_len;
         return c->close_after ? CONN_STEP_STOP : CONN_STEP_RAN;
@@ -531,6 +548,7 @@ static conn_step_result conn_step_command(conn *c)
     if (st != TEXT_OK) {
         c->rstart += c->req.line_len;
         process_parse_error(c, &c->req);
+        process_observe_command_done(c);
         conn_echo_reply(c, mark);
         c->swallow = c->req.swallow;
         conn_set_state(c, c->swallow > 0 ? CONN_SWALLOW : CONN_READ_CMD);
@@ -545,6 +563,7 @@ static conn_step_result conn_step_command(conn *c)
         if (c->swallow > 0)
             conn_set_state(c, CONN_SWALLOW);
     }
+    process_observe_command_done(c);
     conn_echo_reply(c, mark);
     c->rstart += c->req.line_len;
     return c->close_after ? CONN_STEP_STOP : CONN_STEP_RAN;
@@ -575,6 +594,7 @@ static conn_step_result conn_step_value(conn *c)
     s->item = NULL;
     conn_set_state(c, CONN_READ_CMD);
     process_store_finish(c, s, it, text_data_block_ok(s->tail, 0));
+    process_observe_store_done(c);
     conn_echo_reply(c, mark);
     return CONN_STEP_RAN;
 }

@@ -97,6 +97,7 @@ typedef struct conn {
     unsigned reqs_this_event;
     int64_t last_active;      /* real seconds, for idle_timeout */
     bool ran_cmd;             /* at least one command ran */
+    uint64_t cmd_started_ns;  /* `stats latency`: when the running command began */
     /* Read by other threads (`stats conns`, see conn_describe): */
     _Atomic int shown_state;  /* stats_conn_state mirroring state */
     _Atomic int64_t last_cmd; /* real seconds of the last command (or creation) */

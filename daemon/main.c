@@ -159,6 +159,14 @@ static int main_prepare(const options *o)
     return main_write_pidfile();
 }
 
+/* -vv: the slab classes on stderr, in memcached's format (cashew's own sizes). */
+static void main_print_slab_classes(const cache *engine)
+{
+    uint32_t size, per_page;
+    for (unsigned id = 1; cache_class_geometry(engine, id, &size, &per_page); id++)
+        fprintf(stderr, "slab class %3u: chunk size %9u perslab %7u\n", id, size, per_page);
+}
+
 int main(int argc, char **argv)
 {
     static options opts;
@@ -174,6 +182,8 @@ int main(int argc, char **argv)
         main_remove_pidfile();
         return MAIN_EX_OSERR;
     }
+    if (opts.server.verbose > 1)
+        main_print_slab_classes(engine);
     status = server_run(&opts.server, engine);
     cache_destroy(engine);
     main_remove_pidfile();

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/logger.h"
+
 /* Where a row lives. */
 typedef enum options_where {
     OPTIONS_FLAG,    /* a command-line flag (short and/or long) */
@@ -169,6 +171,13 @@ static const options_row options_table[] = {
     {OPTIONS_FLAG, 'F', "disable-flush-all", OPTIONS_A_BOOL, NULL,
      OPTIONS_FIELD(server.disable_flush_all), .bare = "yes", .setting = "flush_enabled",
      .fmt = OPTIONS_F_NOYES, .help = "disable the flush_all command"},
+    {OPTIONS_FLAG, 'X', "disable-dumping", OPTIONS_A_BOOL, NULL,
+     OPTIONS_FIELD(disable_dumping), .bare = "yes", .setting = "dump_enabled",
+     .fmt = OPTIONS_F_NOYES,
+     .help = "disable stats cachedump, lru_crawler metadump and mgdump"},
+    {OPTIONS_FLAG, 'W', "disable-watch", OPTIONS_A_BOOL, NULL,
+     OPTIONS_FIELD(server.disable_watch), .bare = "yes",
+     .help = "disable watch commands (live logging)"},
     {OPTIONS_FLAG, 'o', "extended", OPTIONS_A_EXT, "<opts>",
      .help = "comma-separated list of the extended options below"},
 
@@ -249,7 +258,6 @@ static const options_row options_table[] = {
     {OPTIONS_STAT, .setting = "auth_enabled_sasl", .fmt = OPTIONS_F_FIXED, .fixed = "no"},
     {OPTIONS_STAT, .setting = "auth_enabled_ascii", .fmt = OPTIONS_F_FIXED, .fixed = "no"},
     {OPTIONS_STAT, .setting = "maxconns_fast", .fmt = OPTIONS_F_FIXED, .fixed = "yes"},
-    {OPTIONS_STAT, .setting = "dump_enabled", .fmt = OPTIONS_F_FIXED, .fixed = "yes"},
     {OPTIONS_STAT, .setting = "hash_algorithm", .fmt = OPTIONS_F_FIXED, .fixed = "xxh3"},
     {OPTIONS_STAT, .setting = "track_sizes", .fmt = OPTIONS_F_FIXED, .fixed = "no"},
 };
@@ -617,6 +625,7 @@ void options_default(options *o)
     memset(o, 0, sizeof(*o));
     cache_options_default(&o->cache);
     o->cache.clock = server_clock;
+    o->cache.on_evict = logger_on_evict; /* `watch evictions` */
     options_ctx x = {.o = o, .prog = "cashew", .out = stdout, .err = stderr};
     for (size_t i = 0; i < OPTIONS_NROWS; i++) {
         if (options_table[i].dflt != NULL)
@@ -890,4 +899,9 @@ void options_usage(FILE *out, const char *prog)
         col += fprintf(out, " %s", options_table[i].name);
     }
     fprintf(out, "\nIt refuses to run as root without -u. See cashew(1).\n");
+}
+
+bool options_dump_enabled(void)
+{
+    return options_current == NULL || !options_current->disable_dumping;
 }

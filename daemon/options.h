@@ -35,6 +35,7 @@ typedef struct options {
     const char *pidfile;   /* -P: file to write our pid into, or NULL */
     bool daemonize;        /* -d */
     bool coredumps;        /* -r: raise the core file size limit */
+    bool disable_dumping;  /* -X: stats cachedump and lru_crawler metadump|mgdump refused */
     uint32_t slab_sizes[OPTIONS_SLAB_SIZES_MAX]; /* storage behind cache.slab_sizes */
     char listen_joined[OPTIONS_LISTEN_MAX];      /* storage for repeated -l, joined by ',' */
 } options;
@@ -76,5 +77,13 @@ void options_usage(FILE *out, const char *prog);
  */
 void options_emit_settings(void *emit_arg,
                            void (*emit)(void *emit_arg, const char *name, const char *value));
+
+/*
+ * False when the options last passed to options_parse had -X
+ * (--disable-dumping): `stats cachedump`, `lru_crawler metadump` and
+ * `lru_crawler mgdump` then answer their "not allowed" errors. True before
+ * any parse. Reads only; any thread once parsing is over.
+ */
+bool options_dump_enabled(void);
 
 #endif

@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "daemon/detail.h"
+#include "daemon/logger.h"
 #include "daemon/process_admin.h"
 #include "daemon/process_meta.h"
+#include "daemon/process_observe.h"
 #include "daemon/server_ctx.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -180,6 +182,9 @@ static void process_get_key(conn *c, const text_request *req, text_str key,
     }
     if (detail_enabled()) /* gat counts as a get here, as memcached */
         detail_count_get(key.ptr, key.len, it != NULL);
+    process_observe_get(c, key, it);
+    if (logger_watching(LOGGER_FETCHERS))
+        logger_log_fetch(process_ct(c), c->fd, key.ptr, key.len, it, false);
     if (it != NULL)
         process_queue_value(c, it, req->cmd == TEXT_CMD_GETS ||
                                        req->cmd == TEXT_CMD_GATS);
@@ -259,6 +264,8 @@ void process_store_finish(conn *c, const conn_store *s, cache_item *it,
     }
     cache_status st = cache_store(process_ct(c), it, process_store_mode(s->cmd),
                                   s->cas, NULL);
+    if (logger_watching(LOGGER_MUTATIONS))
+        logger_log_store(process_ct(c), c->fd, it, process_store_mode(s->cmd), st);
     cache_release(process_ct(c), it);
     process_count_store(c, s->cmd, st);
     process_reply_unless(c, s->noreply, process_reply_for(PROCESS_OP_STORE, st));
@@ -268,7 +275,12 @@ void process_store_finish(conn *c, const conn_store *s, cache_item *it,
 
 static void process_delete(conn *c, const text_request *req)
 {
+    cache_item *seen = logger_watching(LOGGER_DELETIONS)
+        ? logger_peek(process_ct(c), req->key.ptr, req->key.len) : NULL;
     cache_status st = cache_delete(process_ct(c), req->key.ptr, req->key.len, 0);
+    if (seen != NULL || logger_watching(LOGGER_FETCHERS | LOGGER_DELETIONS))
+        logger_log_delete(process_ct(c), c->fd, req->key.ptr, req->key.len, seen,
+                          st == CACHE_OK, "delete");
     stats_counters *s = process_counters(c);
     stats_bump(st == CACHE_OK ? &s->delete_hits : &s->delete_misses, 1);
     if (detail_enabled())
@@ -282,6 +294,9 @@ static void process_delta(conn *c, const text_request *req)
     uint64_t value = 0;
     cache_status st = cache_delta(process_ct(c), req->key.ptr, req->key.len,
                                   incr, req->delta, &value, NULL);
+    if (logger_watching(LOGGER_FETCHERS))
+        logger_log_fetch(process_ct(c), c->fd, req->key.ptr, req->key.len, NULL,
+                         st != CACHE_NOT_FOUND);
     stats_counters *s = process_counters(c);
     if (st == CACHE_OK)
         stats_bump(incr ? &s->incr_hits : &s->decr_hits, 1);
@@ -302,6 +317,9 @@ static void process_touch(conn *c, const text_request *req)
 {
     cache_status st = cache_touch(process_ct(c), req->key.ptr, req->key.len,
                                   req->exptime);
+    if (logger_watching(LOGGER_FETCHERS))
+        logger_log_fetch(process_ct(c), c->fd, req->key.ptr, req->key.len, NULL,
+                         st == CACHE_OK);
     stats_counters *s = process_counters(c);
     stats_bump(&s->cmd_touch, 1);
     stats_bump(st == CACHE_OK ? &s->touch_hits : &s->touch_misses, 1);
@@ -375,6 +393,7 @@ void process_command(conn *c, text_request *req)
     case TEXT_CMD_SHUTDOWN: process_shutdown(c, req); break;
     case TEXT_CMD_STATS: process_stats_command(c, req); break;
     case TEXT_CMD_DEBUGTIME: process_debugtime(c, req); break;
+    case TEXT_CMD_WATCH: logger_watch_command(c, req); break;
     default:
         if (process_admin_command(c, req)) break; /* slabs, lru_crawler */
         /* Meta lines never get here: conn.c hands them to process_meta. */

@@ -1,7 +1,8 @@
 /*
  * daemon/process_admin.h -- memcached's admin commands that steer the
- * engine: `slabs reassign|automove`, `lru_crawler crawl|metadump|enable|
- * disable|sleep|tocrawl`.
+ * engine: `slabs reassign|automove`, `lru_crawler crawl|metadump|mgdump|
+ * enable|disable|sleep|tocrawl`, `lru tune|mode|temp_ttl`, `cache_memlimit`
+ * (-X refuses the dumps).
  *
  * Runs on the conn's worker thread like the rest of process.c; the engine
  * calls it makes (cache_slabs_reassign, cache_slabs_automove, cache_crawl,
@@ -25,6 +26,15 @@
  * dump stops and the conn is closed after what was queued.
  */
 bool process_admin_command(conn *c, const text_request *req);
+
+/*
+ * The TEMP LRU setting as `lru temp_ttl` last left it, for `stats settings`
+ * (memcached shows temp_lru and temporary_ttl apart: a negative ttl turns
+ * the TEMP LRU off and keeps the shown ttl). Returns false (and *on, *ttl
+ * unspecified) when no `lru temp_ttl` succeeded yet: then the start-up
+ * settings stand. Any thread.
+ */
+bool process_admin_temp_lru(bool *on, unsigned *ttl);
 
 /*
  * For a TEXT_CLIENT_ERROR line of an admin command: memcached checks that

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/logger.h"
 #include "daemon/process.h"
+#include "daemon/process_observe.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
 #include "proto/meta.h"
@@ -158,7 +160,10 @@ static void process_mg(conn *c, const meta_request *m)
     };
     cache_get_info in;
     cache_item *it = cache_get_ex(process_meta_ct(c), key.ptr, key.len, &o, &in);
+    if (logger_watching(LOGGER_FETCHERS))
+        logger_log_fetch(process_meta_ct(c), c->fd, key.ptr, key.len, it, false);
     process_mg_count(c, m, it != NULL, in.created);
+    process_observe_get(c, m->wire_key, it);
     if (it == NULL) {
         process_meta_reply(c, m, META_ST_EN, NULL, false);
         return;
@@ -313,6 +318,8 @@ static void process_ms_store(conn *c, const meta_request *m, cache_item *it)
     };
     uint64_t cas = 0;
     cache_status st = cache_store_ex(process_meta_ct(c), it, &o, &cas);
+    if (logger_watching(LOGGER_MUTATIONS))
+        logger_log_store(process_meta_ct(c), c->fd, it, o.mode, st);
     uint64_t size = st == CACHE_OK ? process_ms_size(c, m, it) : 0;
     cache_release(process_meta_ct(c), it);
     process_ms_count(c, m, st);
@@ -361,7 +368,12 @@ static void process_md(conn *c, const meta_request *m)
         .touch = (m->invalidate || m->remove_value) && m->has_ttl, .exptime = m->ttl,
         .set_cas = m->has_new_cas, .new_cas = m->new_cas,
     };
+    cache_item *seen = logger_watching(LOGGER_DELETIONS)
+        ? logger_peek(process_meta_ct(c), key.ptr, key.len) : NULL;
     cache_status st = cache_delete_ex(process_meta_ct(c), key.ptr, key.len, &o);
+    if (seen != NULL || logger_watching(LOGGER_FETCHERS | LOGGER_DELETIONS))
+        logger_log_delete(process_meta_ct(c), c->fd, key.ptr, key.len, seen,
+                          st == CACHE_OK, "md");
     stats_counters *s = process_meta_counters(c);
     if (st == CACHE_OK && !m->invalidate)
         stats_bump(&s->delete_hits, 1);
@@ -411,6 +423,9 @@ static void process_ma(conn *c, const meta_request *m)
     };
     cache_delta_info in;
     cache_status st = cache_delta_ex(process_meta_ct(c), key.ptr, key.len, &o, &in);
+    if (logger_watching(LOGGER_FETCHERS))
+        logger_log_fetch(process_meta_ct(c), c->fd, key.ptr, key.len, NULL,
+                         st != CACHE_NOT_FOUND);
     process_ma_count(c, decr, st, in.created);
     meta_error e;
     meta_status ms = process_meta_status(st, &e);

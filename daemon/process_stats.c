@@ -14,6 +14,9 @@
 
 #include "daemon/conn.h"
 #include "daemon/detail.h"
+#include "daemon/options.h"       /* -X: options_dump_enabled */
+#include "daemon/process_admin.h" /* `lru temp_ttl` as shown by stats settings */
+#include "daemon/process_observe.h"
 #include "daemon/server_ctx.h"
 #include "daemon/stats.h"
 #include "daemon/worker.h"
@@ -88,6 +91,16 @@ static void process_stats_fixed(conn *c, text_reply r)
         conn_out_commit(c, text_compose_reply(p, len, r));
 }
 
+static void process_stats_admin(conn *c, text_admin_reply r)
+{
+    size_t len = text_admin_reply_len(r);
+    char *p = conn_out_space(c, len);
+    if (p != NULL) {
+        memcpy(p, text_admin_reply_str(r), len);
+        conn_out_commit(c, len);
+    }
+}
+
 /* ---- general ------------------------------------------------------------------- */
 
 static void process_stats_gather(conn *c, stats_inputs *in)
@@ -119,12 +132,19 @@ static void process_stats_general(conn *c)
     process_stats_end(c);
 }
 
+/*
+ * The engine zeroes its per-class counters first, so the baseline taken
+ * next already holds the zeroed sums (the general counters derived from
+ * them start again from zero, not below it).
+ */
 static void process_stats_reset(conn *c)
 {
     stats_inputs in;
+    cache_stats_reset(worker_server(c->w)->engine);
     process_stats_gather(c, &in);
     stats_reset_baseline(&in);
     detail_clear();
+    process_observe_reset(c); /* stats hotkeys, stats latency */
     process_stats_fixed(c, TEXT_REPLY_RESET);
 }
 
@@ -133,11 +153,40 @@ static void process_stats_reset(conn *c)
  * the few that commands change at run time (verbosity, stats detail, the
  * lru_crawler settings) are read from where they live now.
  */
+/* `lru tune|mode|temp_ttl` and `cache_memlimit` settings as they are now, or NULL. */
+static const char *process_stats_tuned(conn *c, const char *name, char *buf, size_t cap)
+{
+    cache *e = worker_server(c->w)->engine;
+    cache_lru_tuning t;
+    cache_lru_tuning_read(e, &t);
+    bool temp_lru;
+    unsigned temp_ttl;
+    bool temp_changed = process_admin_temp_lru(&temp_lru, &temp_ttl);
+    if (strcmp(name, "maxbytes") == 0)
+        snprintf(buf, cap, "%zu", cache_memory_limit(e));
+    else if (strcmp(name, "hot_lru_pct") == 0 || strcmp(name, "warm_lru_pct") == 0)
+        snprintf(buf, cap, "%u", name[0] == 'h' ? t.hot_lru_pct : t.warm_lru_pct);
+    else if (strcmp(name, "hot_max_factor") == 0 || strcmp(name, "warm_max_factor") == 0)
+        snprintf(buf, cap, "%.2f", name[0] == 'h' ? t.hot_max_factor : t.warm_max_factor);
+    else if (strcmp(name, "lru_segmented") == 0)
+        snprintf(buf, cap, "%s", cache_lru_segmented(e) ? "yes" : "no");
+    else if (temp_changed && strcmp(name, "temp_lru") == 0)
+        snprintf(buf, cap, "%s", temp_lru ? "yes" : "no");
+    else if (temp_changed && strcmp(name, "temporary_ttl") == 0)
+        snprintf(buf, cap, "%u", temp_ttl);
+    else
+        return NULL;
+    return buf;
+}
+
 static void process_stats_setting(void *arg, const char *name, const char *value)
 {
     conn *c = arg;
     char now[24];
-    if (strcmp(name, "verbosity") == 0) {
+    char tuned[127]; /* memcached cuts a stats value at 126 characters (1e300 factors) */
+    if (process_stats_tuned(c, name, tuned, sizeof tuned) != NULL) {
+        value = tuned;
+    } else if (strcmp(name, "verbosity") == 0) {
         snprintf(now, sizeof now, "%u",
                  atomic_load_explicit(&worker_server(c->w)->verbose,
                                       memory_order_relaxed));
@@ -166,14 +215,23 @@ static void process_stats_settings(conn *c)
 
 /* ---- per class ------------------------------------------------------------------- */
 
+typedef struct process_items_walk {
+    conn *c;
+    bool temp_lru; /* memcached lists number_temp only while the TEMP LRU is on */
+} process_items_walk;
+
 static void process_stats_item_class(void *arg, const cache_class_stats *s)
 {
-    conn *c = arg;
+    process_items_walk *walk = arg;
+    conn *c = walk->c;
     if (s->number == 0)
         return;
 #define PROCESS_ITEM_(field) process_stats_class(c, "items", s->id, #field, s->field);
     PROCESS_ITEM_(number) PROCESS_ITEM_(number_hot) PROCESS_ITEM_(number_warm)
-    PROCESS_ITEM_(number_cold) PROCESS_ITEM_(age_hot) PROCESS_ITEM_(age_warm)
+    PROCESS_ITEM_(number_cold)
+    if (walk->temp_lru)
+        PROCESS_ITEM_(number_temp)
+    PROCESS_ITEM_(age_hot) PROCESS_ITEM_(age_warm)
     PROCESS_ITEM_(age) PROCESS_ITEM_(mem_requested) PROCESS_ITEM_(evicted)
     PROCESS_ITEM_(evicted_nonzero) PROCESS_ITEM_(evicted_time)
     PROCESS_ITEM_(outofmemory) PROCESS_ITEM_(tailrepairs) PROCESS_ITEM_(reclaimed)
@@ -210,7 +268,12 @@ static void process_stats_slab_class(void *arg, const cache_class_stats *s)
 
 static void process_stats_items(conn *c)
 {
-    cache_stats_classes(worker_server(c->w)->engine, process_stats_item_class, c);
+    cache *e = worker_server(c->w)->engine;
+    process_items_walk walk = {c, false};
+    unsigned ttl;
+    if (!process_admin_temp_lru(&walk.temp_lru, &ttl)) /* else: as started */
+        walk.temp_lru = cache_temporary_ttl(e) > 0;
+    cache_stats_classes(e, process_stats_item_class, &walk);
     process_stats_end(c);
 }
 
@@ -311,14 +374,62 @@ static void process_stats_detail(conn *c, text_str rest)
     }
 }
 
+/* ---- cachedump ------------------------------------------------------------------ */
+
+#define PROCESS_CACHEDUMP_CLASS_MAX 63 /* memcached's highest class id */
+
+typedef struct process_cachedump {
+    conn *c;
+    uint32_t limit;  /* items to show, 0 = all */
+    uint32_t shown;
+    size_t bytes;    /* dump bytes so far (memcached stops at 2 MB, END included) */
+} process_cachedump;
+
+/* Runs under the class's LRU lock (cache_dump_class): composes one line, nothing more. */
+static bool process_stats_cachedump_item(void *arg, const cache_dump_item *d)
+{
+    process_cachedump *dc = arg;
+    char line[TEXT_CACHEDUMP_LINE_MAX];
+    if (dc->limit != 0 && dc->shown >= dc->limit)
+        return false;
+    text_str key = {d->key, d->nkey};
+    size_t n = text_compose_cachedump_item(line, sizeof line, key, d->nbytes, d->exptime);
+    if (n == 0 || dc->bytes + n + text_reply_len(TEXT_REPLY_END) + 1 > TEXT_CACHEDUMP_BYTES_MAX)
+        return false;
+    char *p = conn_out_space(dc->c, n);
+    if (p == NULL)
+        return false;
+    memcpy(p, line, n);
+    conn_out_commit(dc->c, n);
+    dc->bytes += n;
+    dc->shown++;
+    return true;
+}
+
+/*
+ * memcached's order: -X, two numbers, the class range. Class ids above
+ * memcached's 63 are refused as there, unless cashew has that class (it
+ * may have up to 255); class 0 and empty classes dump nothing.
+ */
 static void process_stats_cachedump(conn *c, text_str rest)
 {
-    text_str class_id, limit;
-    if (!text_next_token(&rest, &class_id) || !text_next_token(&rest, &limit)) {
-        process_stats_fixed(c, TEXT_REPLY_CE_BAD_COMMAND_LINE);
+    uint32_t id, limit;
+    if (!options_dump_enabled()) {
+        process_stats_admin(c, TEXT_ADMIN_REPLY_CE_CACHEDUMP_DISABLED);
         return;
     }
-    /* TODO(proto): needs an "ITEM <key> [<n> b; <t> s]" composer; dumps nothing yet. */
+    text_reply r = text_cachedump_args(rest, &id, &limit);
+    if (r != TEXT_REPLY_NONE) {
+        process_stats_fixed(c, r);
+        return;
+    }
+    cache *e = worker_server(c->w)->engine;
+    if (id > PROCESS_CACHEDUMP_CLASS_MAX && id > cache_class_count(e)) {
+        process_stats_admin(c, TEXT_ADMIN_REPLY_CE_ILLEGAL_SLAB_ID);
+        return;
+    }
+    process_cachedump dc = {c, limit, 0, 0};
+    cache_dump_class(e, id, process_stats_cachedump_item, &dc);
     process_stats_end(c);
 }
 
@@ -346,6 +457,6 @@ void process_stats_command(conn *c, const text_request *req)
         process_stats_detail(c, rest);
     else if (text_str_eq(sub, "cachedump"))
         process_stats_cachedump(c, rest);
-    else
+    else if (!process_observe_stats(c, sub)) /* hotkeys, latency, memory */
         process_stats_fixed(c, TEXT_REPLY_ERROR);
 }

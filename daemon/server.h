@@ -28,6 +28,7 @@ typedef struct server_options {
     unsigned verbose;          /* -v count */
     bool allow_shutdown;       /* -A: the shutdown command is enabled */
     bool disable_flush_all;    /* -F: flush_all answers an error */
+    bool disable_watch;        /* -W: watch answers an error */
     bool debug_commands;       /* debugtime and friends (cashew-debug only) */
     size_t item_size_max;      /* -I, for limits in the protocol layer */
     /* Writes `stats settings` lines; provided by options.c. */

@@ -21,6 +21,8 @@
 
 #include <event2/event.h>
 
+#include "daemon/logger.h"
+
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static stats_inputs stats_baseline; /* guarded by stats_lock */
 
@@ -123,6 +125,18 @@ static void stats_emit_commands(const stats_inputs *in, const stats_emitter *e)
     e->u64(e->arg, "bytes_written", w->bytes_written);
 }
 
+/* The `watch` counters (logger.h), where memcached shows them. */
+static void stats_emit_logger(const stats_emitter *e)
+{
+    logger_stats l;
+    logger_get_stats(&l);
+    e->u64(e->arg, "log_worker_dropped", l.worker_dropped);
+    e->u64(e->arg, "log_worker_written", l.worker_written);
+    e->u64(e->arg, "log_watcher_skipped", l.watcher_skipped);
+    e->u64(e->arg, "log_watcher_sent", l.watcher_sent);
+    e->u64(e->arg, "log_watchers", l.watchers);
+}
+
 static void stats_emit_engine(const stats_inputs *in, const stats_emitter *e)
 {
     const cache_stats *s = &in->engine;
@@ -136,6 +150,7 @@ static void stats_emit_engine(const stats_inputs *in, const stats_emitter *e)
     e->u64(e->arg, "slab_reassign_evictions_nomem", s->slab_reassign_evictions);
     e->u64(e->arg, "slabs_moved", s->slabs_moved);
     e->u64(e->arg, "lru_maintainer_juggles", s->lru_maintainer_juggles);
+    stats_emit_logger(e);
     e->u64(e->arg, "bytes", s->bytes);
     e->u64(e->arg, "curr_items", s->curr_items);
     e->u64(e->arg, "total_items", s->total_items);

@@ -16,6 +16,8 @@
 #include <event2/event.h>
 
 #include "daemon/conn.h"
+#include "daemon/hotkeys.h"
+#include "daemon/latency.h"
 #include "daemon/udp.h"
 
 #define WORKER_GRACE_SECONDS 2
@@ -56,6 +58,9 @@ struct worker {
     conn **udp;                  /* this worker's conn per UDP socket */
     char *rbuf_pool[WORKER_RBUF_POOL]; /* spare CONN_RBUF_INIT-byte buffers */
     unsigned rbuf_pooled;
+    hotkeys *hot;                /* `stats hotkeys` sketch (its own lock) */
+    latency_set *lat;            /* `stats latency` histograms (owner writes) */
+    _Atomic int64_t buffer_bytes; /* conn read/reply buffers, pooled rbufs */
 };
 
 static void worker_on_notify(evutil_socket_t fd, short what, void *arg);
@@ -96,7 +101,9 @@ worker *worker_create(server_ctx *srv, unsigned id, const int *udp_fds,
     pthread_mutex_init(&w->lock, NULL);
     pthread_mutex_init(&w->conns_lock, NULL);
     atomic_init(&w->stop_requested, false);
-    if (!worker_setup_events(w)) {
+    w->hot = hotkeys_create(HOTKEYS_SAMPLE, 0x5eed0000u + id);
+    w->lat = latency_create(LATENCY_SAMPLE, 0x1a7e0000u + id);
+    if (w->hot == NULL || w->lat == NULL || !worker_setup_events(w)) {
         fprintf(stderr, "worker %u: cannot set up its event loop: %s\n", id,
                 strerror(errno));
         worker_destroy(w);
@@ -124,6 +131,8 @@ void worker_destroy(worker *w)
     for (unsigned i = 0; i < w->rbuf_pooled; i++)
         free(w->rbuf_pool[i]);
     free(w->queue);
+    hotkeys_destroy(w->hot);
+    latency_destroy(w->lat);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->conns_lock);
     free(w);
@@ -349,20 +358,38 @@ stats_counters *worker_stats(worker *w) { return &w->stats; }
 server_ctx *worker_server(worker *w) { return w->srv; }
 unsigned worker_id(const worker *w) { return w->id; }
 bool worker_stopping(const worker *w) { return w->stopping; }
+hotkeys *worker_hotkeys(worker *w) { return w->hot; }
+latency_set *worker_latency(worker *w) { return w->lat; }
+
+void worker_buffer_bytes_add(worker *w, int64_t delta)
+{
+    int64_t v = atomic_load_explicit(&w->buffer_bytes, memory_order_relaxed);
+    atomic_store_explicit(&w->buffer_bytes, v + delta, memory_order_relaxed);
+}
+
+int64_t worker_buffer_bytes(const worker *w)
+{
+    return atomic_load_explicit(&w->buffer_bytes, memory_order_relaxed);
+}
 
 char *worker_rbuf_get(worker *w)
 {
     if (w->rbuf_pooled > 0)
         return w->rbuf_pool[--w->rbuf_pooled];
-    return malloc(CONN_RBUF_INIT);
+    char *buf = malloc(CONN_RBUF_INIT);
+    if (buf != NULL)
+        worker_buffer_bytes_add(w, CONN_RBUF_INIT);
+    return buf;
 }
 
 void worker_rbuf_put(worker *w, char *buf)
 {
     if (w->rbuf_pooled < WORKER_RBUF_POOL)
         w->rbuf_pool[w->rbuf_pooled++] = buf;
-    else
+    else {
         free(buf);
+        worker_buffer_bytes_add(w, -(int64_t)CONN_RBUF_INIT);
+    }
 }
 
 void worker_conn_link(worker *w, conn *c)

@@ -37,6 +37,8 @@
 
 struct event_base;
 struct conn;
+struct hotkeys;
+struct latency_set;
 
 /* How a handed-off socket talks. */
 typedef enum worker_transport {
@@ -88,6 +90,22 @@ stats_counters *worker_stats(worker *w);
 server_ctx *worker_server(worker *w);
 unsigned worker_id(const worker *w);
 bool worker_stopping(const worker *w);
+
+/*
+ * The worker's `stats hotkeys` sketch and `stats latency` histograms (see
+ * hotkeys.h, latency.h for who may do what with them from which thread).
+ */
+struct hotkeys *worker_hotkeys(worker *w);
+struct latency_set *worker_latency(worker *w);
+
+/*
+ * Connection buffer bytes (`stats memory`): the worker's thread adds the
+ * change whenever a conn's read or reply buffer (or the worker's read
+ * buffer pool) is allocated, resized or freed; any thread reads the sum
+ * (relaxed load).
+ */
+void worker_buffer_bytes_add(worker *w, int64_t delta);
+int64_t worker_buffer_bytes(const worker *w);
 
 /*
  * Read buffers of CONN_RBUF_INIT bytes. A conn holds one only while it has

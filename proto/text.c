@@ -11,6 +11,8 @@
 #include "proto/text_internal.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
 
 #define TEXT_ARGS_MAX 7      /* arguments after the command that any fixed-form command takes */
 #define TEXT_GET_PAD_MAX 100 /* leading spaces allowed before a long get line */
@@ -476,7 +478,8 @@ static text_status text_parse_crawler_list(text_str rest, text_request *req)
         return text_unknown(req);
     req->args = a.tok[0];
     req->all_classes = text_tok_is(a.tok[0], "all", 3) ||
-                       (req->cmd == TEXT_CMD_LRU_CRAWLER_METADUMP &&
+                       ((req->cmd == TEXT_CMD_LRU_CRAWLER_METADUMP ||
+                         req->cmd == TEXT_CMD_LRU_CRAWLER_MGDUMP) &&
                         text_tok_is(a.tok[0], "hash", 4));
     return TEXT_OK;
 }
@@ -554,6 +557,146 @@ bool text_next_class(text_str *rest, uint64_t *id)
     return false;
 }
 
+/*
+ * watch [stream ...]: any arguments; the daemon knows the stream names. A
+ * last "noreply" sets noreply (memcached then answers nothing at all).
+ */
+static text_status text_parse_watch(text_str rest, text_request *req)
+{
+    text_args a;
+    text_split_args(rest, &a);
+    req->noreply = text_args_noreply(&a);
+    req->args = text_trim(rest);
+    return TEXT_OK;
+}
+
+/* ---- lru tune|mode|temp_ttl, cache_memlimit ----------------------------------- */
+
+/* ERROR, but the reply still obeys a noreply already seen (memcached sets it first). */
+static text_status text_error_keep_noreply(text_request *req)
+{
+    bool noreply = req->noreply;
+    text_status st = text_unknown(req);
+    req->noreply = noreply;
+    return st;
+}
+
+#define TEXT_LRU_ARGS 5 /* "lru" arguments memcached reads: tune and its four numbers */
+
+typedef struct text_lru_args {
+    text_str tok[TEXT_LRU_ARGS];
+    size_t n;            /* all arguments, also those beyond TEXT_LRU_ARGS */
+    bool noreply;        /* the last one is "noreply" */
+} text_lru_args;
+
+static void text_lru_split(text_str rest, text_lru_args *a)
+{
+    text_str tok, last = { NULL, 0 };
+    a->n = 0;
+    while (text_token(&rest, &tok)) {
+        if (a->n < TEXT_LRU_ARGS)
+            a->tok[a->n] = tok;
+        a->n++;
+        last = tok;
+    }
+    a->noreply = a->n > 0 && text_is_noreply(last);
+}
+
+/* memcached's strtod rule: a number, then the token end or white space; no ERANGE. */
+static bool text_scan_double(text_str tok, double *out)
+{
+    char buf[TEXT_LINE_MAX + 1];
+    if (tok.len == 0 || tok.len > TEXT_LINE_MAX)
+        return false;
+    memcpy(buf, tok.ptr, tok.len);
+    buf[tok.len] = '\0';
+    char *end;
+    errno = 0;
+    double d = strtod(buf, &end);
+    if (errno == ERANGE || end == buf || (*end != '\0' && !text_is_space((unsigned char)*end)))
+        return false;
+    *out = d;
+    return true;
+}
+
+/* memcached's unsigned rule, kept in 32 bits (4294967306 -> 10). */
+static bool text_scan_u32(text_str tok, uint32_t *out)
+{
+    uint64_t v;
+    if (!text_scan_u64(tok, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static text_status text_parse_lru_tune(const text_lru_args *a, text_request *req)
+{
+    req->cmd = TEXT_CMD_LRU_TUNE;
+    if (!text_scan_u32(a->tok[1], &req->lru_hot_pct) ||
+        !text_scan_u32(a->tok[2], &req->lru_warm_pct) ||
+        !text_scan_double(a->tok[3], &req->lru_hot_factor) ||
+        !text_scan_double(a->tok[4], &req->lru_warm_factor))
+        return text_error_keep_noreply(req);
+    return TEXT_OK;
+}
+
+static text_status text_parse_lru_mode(const text_lru_args *a, text_request *req)
+{
+    req->cmd = TEXT_CMD_LRU_MODE;
+    req->has_value = true;
+    if (text_tok_is(a->tok[1], "segmented", 9))
+        req->value = 1;
+    else if (!text_tok_is(a->tok[1], "flat", 4))
+        return text_error_keep_noreply(req);
+    return TEXT_OK;
+}
+
+static text_status text_parse_lru_temp_ttl(const text_lru_args *a, text_request *req)
+{
+    int64_t ttl;
+    req->cmd = TEXT_CMD_LRU_TEMP_TTL;
+    if (!text_scan_i64(a->tok[1], &ttl))
+        return text_error_keep_noreply(req);
+    req->lru_temp_ttl = (int32_t)(uint32_t)(uint64_t)ttl;
+    return TEXT_OK;
+}
+
+/*
+ * lru tune <4 numbers> | mode <word> | temp_ttl <n>, any further arguments
+ * ignored; noreply (the last argument) silences every answer, ERROR too.
+ */
+static text_status text_parse_lru(text_str rest, text_request *req)
+{
+    text_lru_args a;
+    text_lru_split(rest, &a);
+    if (a.n == 0)
+        return text_unknown(req);
+    req->noreply = a.noreply;
+    if (text_tok_is(a.tok[0], "tune", 4) && a.n >= 5)
+        return text_parse_lru_tune(&a, req);
+    if (text_tok_is(a.tok[0], "mode", 4) && a.n >= 2)
+        return text_parse_lru_mode(&a, req);
+    if (text_tok_is(a.tok[0], "temp_ttl", 8) && a.n >= 2)
+        return text_parse_lru_temp_ttl(&a, req);
+    return text_error_keep_noreply(req);
+}
+
+/* cache_memlimit <megabytes> [noreply]: one or two arguments. */
+static text_status text_parse_memlimit(text_str rest, text_request *req)
+{
+    text_args a;
+    uint32_t mb;
+    text_split_args(rest, &a);
+    if (a.n != 1 && a.n != 2)
+        return text_unknown(req);
+    req->noreply = text_args_noreply(&a);
+    if (!text_scan_u32(a.tok[0], &mb))
+        return text_error_keep_noreply(req);
+    req->value = mb;
+    req->has_value = true;
+    return TEXT_OK;
+}
+
 /* The admin family words: "slabs <sub>", "lru_crawler <sub>". */
 typedef struct text_admin_word {
     const char *family, *sub;
@@ -569,6 +712,7 @@ static const text_admin_word text_admin_words[] = {
     { "lru_crawler", "disable", TEXT_CMD_LRU_CRAWLER_DISABLE },
     { "lru_crawler", "sleep", TEXT_CMD_LRU_CRAWLER_SLEEP },
     { "lru_crawler", "tocrawl", TEXT_CMD_LRU_CRAWLER_TOCRAWL },
+    { "lru_crawler", "mgdump", TEXT_CMD_LRU_CRAWLER_MGDUMP },
 };
 
 /* The admin command of "<family> <sub>" (consumes sub from *rest), or NONE. */
@@ -636,6 +780,14 @@ static const text_cmd_info text_cmds[TEXT_CMD__COUNT] = {
         TEXT_CMD_INFO("lru_crawler sleep", false, text_parse_crawler_number),
     [TEXT_CMD_LRU_CRAWLER_TOCRAWL] =
         TEXT_CMD_INFO("lru_crawler tocrawl", false, text_parse_crawler_number),
+    [TEXT_CMD_WATCH] = TEXT_CMD_INFO("watch", false, text_parse_watch),
+    [TEXT_CMD_LRU_CRAWLER_MGDUMP] =
+        TEXT_CMD_INFO("lru_crawler mgdump", false, text_parse_crawler_list),
+    [TEXT_CMD_LRU] = TEXT_CMD_INFO("lru", false, text_parse_lru),
+    [TEXT_CMD_LRU_TUNE] = TEXT_CMD_INFO("lru tune", false, text_parse_lru),
+    [TEXT_CMD_LRU_MODE] = TEXT_CMD_INFO("lru mode", false, text_parse_lru),
+    [TEXT_CMD_LRU_TEMP_TTL] = TEXT_CMD_INFO("lru temp_ttl", false, text_parse_lru),
+    [TEXT_CMD_CACHE_MEMLIMIT] = TEXT_CMD_INFO("cache_memlimit", false, text_parse_memlimit),
 };
 
 /* "mg" -> TEXT_META_GET, ...: a switch on the second byte (no memchr on the hot path). */
@@ -663,13 +815,15 @@ static text_cmd text_cmd_of(text_str tok)
         ['a' - 'a'] = { TEXT_CMD_ADD, TEXT_CMD_APPEND },
         ['r' - 'a'] = { TEXT_CMD_REPLACE },
         ['p' - 'a'] = { TEXT_CMD_PREPEND },
-        ['c' - 'a'] = { TEXT_CMD_CAS },
+        ['c' - 'a'] = { TEXT_CMD_CAS, TEXT_CMD_CACHE_MEMLIMIT },
         ['d' - 'a'] = { TEXT_CMD_DELETE, TEXT_CMD_DECR, TEXT_CMD_DEBUGTIME },
         ['i' - 'a'] = { TEXT_CMD_INCR },
         ['t' - 'a'] = { TEXT_CMD_TOUCH },
         ['f' - 'a'] = { TEXT_CMD_FLUSH_ALL },
         ['v' - 'a'] = { TEXT_CMD_VERSION, TEXT_CMD_VERBOSITY },
         ['q' - 'a'] = { TEXT_CMD_QUIT },
+        ['l' - 'a'] = { TEXT_CMD_LRU },
+        ['w' - 'a'] = { TEXT_CMD_WATCH },
         ['z' - 'a'] = { TEXT_CMD_NONE },
     };
     unsigned char c = (unsigned char)tok.ptr[0];

@@ -94,8 +94,8 @@ typedef enum text_status {
 
 /*
  * Commands. TEXT_CMD_NONE only before/after a failed parse. memcached's
- * admin commands not listed here (lru, watch, misbehave, lru_crawler
- * mgdump, ...) are unknown commands: TEXT_ERROR.
+ * admin commands not listed here (misbehave, extstore, ...) are unknown
+ * commands: TEXT_ERROR.
  *
  * Two-word admin commands ("slabs reassign", "lru_crawler crawl") are one
  * command each; text_cmd_name gives both words.
@@ -119,6 +119,20 @@ typedef enum text_cmd {
                                        text_crawler_sleep_check) */
     TEXT_CMD_LRU_CRAWLER_TOCRAWL,   /* lru_crawler tocrawl <n>: value, kept in 32 bits as
                                        memcached does (4294967297 -> 1) */
+    TEXT_CMD_WATCH,                 /* watch [stream ...]: args (the daemon checks the
+                                       names, after -W, as memcached does); noreply if
+                                       the last token is "noreply" */
+    TEXT_CMD_LRU_CRAWLER_MGDUMP,    /* lru_crawler mgdump <ids|all|hash>: args, all_classes
+                                       (not in memcached 1.6.18: current memcached's) */
+    TEXT_CMD_LRU,                   /* "lru": text_parse turns it into one of the three
+                                       below or a TEXT_ERROR; never returned as such */
+    TEXT_CMD_LRU_TUNE,              /* lru tune <pct hot> <pct warm> <hot factor> <warm
+                                       factor> [...] [noreply]: lru_*; check with
+                                       text_lru_tune_check */
+    TEXT_CMD_LRU_MODE,              /* lru mode flat|segmented [...]: value 1 = segmented */
+    TEXT_CMD_LRU_TEMP_TTL,          /* lru temp_ttl <ttl> [...]: lru_temp_ttl (< 0: no TEMP LRU) */
+    TEXT_CMD_CACHE_MEMLIMIT,        /* cache_memlimit <megabytes> [noreply]: value (kept in
+                                       32 bits as memcached); check with text_memlimit_check */
     TEXT_CMD__COUNT
 } text_cmd;
 
@@ -231,8 +245,13 @@ typedef struct text_request {
 
     text_str args;       /* stats: the arguments, trimmed (may be empty; e.g. "settings",
                             "detail on", "cachedump 1 10": split with text_next_token);
-                            shutdown, debugtime, meta: all after the command, trimmed;
+                            shutdown, debugtime, meta, watch: all after the command, trimmed;
                             lru_crawler crawl|metadump: the class list token */
+
+    /* lru tune (memcached's types: 32-bit pcts, doubles) and lru temp_ttl (signed 32 bits) */
+    uint32_t lru_hot_pct, lru_warm_pct;
+    double lru_hot_factor, lru_warm_factor;
+    int32_t lru_temp_ttl;
 
     /* Errors (TEXT_ERROR / TEXT_CLIENT_ERROR): what to answer and what to skip. */
     text_reply reply;    /* TEXT_REPLY_ERROR or a TEXT_REPLY_CE_* code (and for TEXT_CMD_META,
@@ -354,6 +373,16 @@ typedef enum text_admin_reply {
     TEXT_ADMIN_REPLY_CRAWLER_START_FAILED, /* ERROR failed to start lru crawler thread
                                               (lru_crawler enable while it runs) */
     TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP,     /* CLIENT_ERROR sleep must be one second or less */
+    TEXT_ADMIN_REPLY_LRU_PCTS,             /* ERROR hot and warm pcts must not exceed 80 */
+    TEXT_ADMIN_REPLY_LRU_FACTORS,          /* ERROR hot/warm age factors must be greater than 0 */
+    TEXT_ADMIN_REPLY_MEMLIMIT_TOO_SMALL,   /* MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m */
+    TEXT_ADMIN_REPLY_MEMLIMIT_UNITS,       /* MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes */
+    TEXT_ADMIN_REPLY_MEMLIMIT_FAILED,      /* MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust */
+    TEXT_ADMIN_REPLY_CE_CACHEDUMP_DISABLED, /* CLIENT_ERROR stats cachedump not allowed (-X) */
+    TEXT_ADMIN_REPLY_CE_ILLEGAL_SLAB_ID,   /* CLIENT_ERROR Illegal slab id */
+    TEXT_ADMIN_REPLY_METADUMP_DISABLED,    /* ERROR metadump not allowed (-X) */
+    TEXT_ADMIN_REPLY_MGDUMP_DISABLED,      /* ERROR mgdump not allowed (-X; cashew's wording) */
+    TEXT_ADMIN_REPLY_EN,                   /* EN  (ends an mgdump) */
     TEXT_ADMIN_REPLY__COUNT
 } text_admin_reply;
 
@@ -373,6 +402,58 @@ size_t text_admin_reply_len(text_admin_reply r);
  * TEXT_ADMIN_REPLY_NONE (apply req->value). Pure.
  */
 text_admin_reply text_crawler_sleep_check(const text_request *req);
+
+/*
+ * lru tune: memcached checks the pcts first ((uint32)(hot + warm) > 80,
+ * wrapping as its 32-bit sum does), then the factors (<= 0; NaN passes).
+ * For a TEXT_OK tune request returns TEXT_ADMIN_REPLY_LRU_PCTS,
+ * TEXT_ADMIN_REPLY_LRU_FACTORS, or NONE (apply the four values). Pure.
+ */
+text_admin_reply text_lru_tune_check(const text_request *req);
+
+#define TEXT_MEMLIMIT_MIN_MB 8            /* cache_memlimit's smallest value */
+#define TEXT_MEMLIMIT_MAX_MB 1000000000u  /* above: "megabytes not bytes" */
+
+/*
+ * cache_memlimit: for a TEXT_OK request returns
+ * TEXT_ADMIN_REPLY_MEMLIMIT_TOO_SMALL (below TEXT_MEMLIMIT_MIN_MB),
+ * TEXT_ADMIN_REPLY_MEMLIMIT_UNITS (above TEXT_MEMLIMIT_MAX_MB) or NONE:
+ * then set the limit to req->value megabytes (OK), or answer
+ * TEXT_ADMIN_REPLY_MEMLIMIT_FAILED if that cannot be done. Pure.
+ */
+text_admin_reply text_memlimit_check(const text_request *req);
+
+/*
+ * stats cachedump <class> <limit>: reads the two numbers from `rest` (the
+ * stats arguments after "cachedump"; more tokens are ignored) as memcached
+ * does (unsigned, kept in 32 bits). Returns TEXT_REPLY_NONE with *id and
+ * *limit set, TEXT_REPLY_CE_BAD_COMMAND_LINE if a number is missing, or
+ * TEXT_REPLY_CE_BAD_FORMAT if one is not a number. The class range (and
+ * -X) are the daemon's: memcached refuses ids of 64 and above with
+ * TEXT_ADMIN_REPLY_CE_ILLEGAL_SLAB_ID. Pure.
+ */
+text_reply text_cachedump_args(text_str rest, uint32_t *id, uint32_t *limit);
+
+/* Longest cachedump line (key of TEXT_KEY_MAX bytes), and memcached's cap on a whole dump. */
+#define TEXT_CACHEDUMP_LINE_MAX (TEXT_KEY_MAX + 64)
+#define TEXT_CACHEDUMP_BYTES_MAX (2u << 20)
+
+/*
+ * "ITEM <key> [<nbytes> b; <exptime> s]\r\n": one line of stats cachedump
+ * (exptime: unix time, 0 = never). The key is written up to its first NUL
+ * byte, as memcached copies it as a C string.
+ */
+size_t text_compose_cachedump_item(char *buf, size_t cap, text_str key, uint64_t nbytes,
+                                   int64_t exptime);
+
+/* Longest mgdump line: "mg " + base64 of a TEXT_KEY_MAX-byte key + " b\r\n". */
+#define TEXT_MGDUMP_LINE_MAX (3 + 4 * ((TEXT_KEY_MAX + 2) / 3) + 4)
+
+/*
+ * "mg <key>\r\n", or "mg <base64 of key> b\r\n" for a key that was sent
+ * base64-encoded (binary): one line of lru_crawler mgdump.
+ */
+size_t text_compose_mgdump_item(char *buf, size_t cap, text_str key, bool binary);
 
 /* "\r\n", the line and data block terminator (static storage; 2 bytes). */
 const char *text_crlf(void);

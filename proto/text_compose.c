@@ -534,6 +534,7 @@ static void text_put_request(text_out *o, const text_request *req)
         break;
     case TEXT_CMD_STATS: case TEXT_CMD_SHUTDOWN: case TEXT_CMD_DEBUGTIME:
     case TEXT_CMD_LRU_CRAWLER_CRAWL: case TEXT_CMD_LRU_CRAWLER_METADUMP:
+    case TEXT_CMD_LRU_CRAWLER_MGDUMP:
         text_put_cmd_args(o, text_cmd_name(req->cmd), req->args);
         break;
     case TEXT_CMD_SLABS_REASSIGN:

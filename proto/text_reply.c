@@ -4,6 +4,8 @@
  */
 #include "proto/text_internal.h"
 
+#include "proto/meta.h" /* meta_base64_encode, for mgdump's binary keys */
+
 #define TEXT_REPLY_LINE(s) { s "\r\n", sizeof(s "\r\n") - 1 }
 
 typedef struct text_reply_text {
@@ -69,6 +71,21 @@ static const text_reply_text text_admin_replies[TEXT_ADMIN_REPLY__COUNT] = {
         TEXT_REPLY_LINE("ERROR failed to start lru crawler thread"),
     [TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP] =
         TEXT_REPLY_LINE("CLIENT_ERROR sleep must be one second or less"),
+    [TEXT_ADMIN_REPLY_LRU_PCTS] = TEXT_REPLY_LINE("ERROR hot and warm pcts must not exceed 80"),
+    [TEXT_ADMIN_REPLY_LRU_FACTORS] =
+        TEXT_REPLY_LINE("ERROR hot/warm age factors must be greater than 0"),
+    [TEXT_ADMIN_REPLY_MEMLIMIT_TOO_SMALL] =
+        TEXT_REPLY_LINE("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m"),
+    [TEXT_ADMIN_REPLY_MEMLIMIT_UNITS] =
+        TEXT_REPLY_LINE("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes"),
+    [TEXT_ADMIN_REPLY_MEMLIMIT_FAILED] =
+        TEXT_REPLY_LINE("MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust"),
+    [TEXT_ADMIN_REPLY_CE_CACHEDUMP_DISABLED] =
+        TEXT_REPLY_LINE("CLIENT_ERROR stats cachedump not allowed"),
+    [TEXT_ADMIN_REPLY_CE_ILLEGAL_SLAB_ID] = TEXT_REPLY_LINE("CLIENT_ERROR Illegal slab id"),
+    [TEXT_ADMIN_REPLY_METADUMP_DISABLED] = TEXT_REPLY_LINE("ERROR metadump not allowed"),
+    [TEXT_ADMIN_REPLY_MGDUMP_DISABLED] = TEXT_REPLY_LINE("ERROR mgdump not allowed"),
+    [TEXT_ADMIN_REPLY_EN] = TEXT_REPLY_LINE("EN"),
 };
 
 const char *text_admin_reply_str(text_admin_reply r)
@@ -86,6 +103,99 @@ text_admin_reply text_crawler_sleep_check(const text_request *req)
     if (req->cmd == TEXT_CMD_LRU_CRAWLER_SLEEP && req->value > TEXT_CRAWLER_SLEEP_MAX)
         return TEXT_ADMIN_REPLY_CE_CRAWLER_SLEEP;
     return TEXT_ADMIN_REPLY_NONE;
+}
+
+text_admin_reply text_lru_tune_check(const text_request *req)
+{
+    if (req->cmd != TEXT_CMD_LRU_TUNE)
+        return TEXT_ADMIN_REPLY_NONE;
+    if ((uint32_t)(req->lru_hot_pct + req->lru_warm_pct) > 80)
+        return TEXT_ADMIN_REPLY_LRU_PCTS;
+    if (req->lru_warm_factor <= 0 || req->lru_hot_factor <= 0)
+        return TEXT_ADMIN_REPLY_LRU_FACTORS;
+    return TEXT_ADMIN_REPLY_NONE;
+}
+
+text_admin_reply text_memlimit_check(const text_request *req)
+{
+    if (req->cmd != TEXT_CMD_CACHE_MEMLIMIT)
+        return TEXT_ADMIN_REPLY_NONE;
+    if (req->value < TEXT_MEMLIMIT_MIN_MB)
+        return TEXT_ADMIN_REPLY_MEMLIMIT_TOO_SMALL;
+    if (req->value > TEXT_MEMLIMIT_MAX_MB)
+        return TEXT_ADMIN_REPLY_MEMLIMIT_UNITS;
+    return TEXT_ADMIN_REPLY_NONE;
+}
+
+/* One cachedump number: unsigned, memcached's rules, kept in 32 bits. */
+static bool text_cachedump_number(text_str tok, uint32_t *out)
+{
+    uint64_t v;
+    if (!text_scan_u64(tok, &v))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+text_reply text_cachedump_args(text_str rest, uint32_t *id, uint32_t *limit)
+{
+    text_str tid, tlimit;
+    if (!text_next_token(&rest, &tid) || !text_next_token(&rest, &tlimit))
+        return TEXT_REPLY_CE_BAD_COMMAND_LINE;
+    if (!text_cachedump_number(tid, id) || !text_cachedump_number(tlimit, limit))
+        return TEXT_REPLY_CE_BAD_FORMAT;
+    return TEXT_REPLY_NONE;
+}
+
+/* Appends src[0..n) at *at if it fits in cap; false (nothing written) if not. */
+static bool text_put(char *buf, size_t cap, size_t *at, const char *src, size_t n)
+{
+    if (n > cap - *at)
+        return false;
+    memcpy(buf + *at, src, n);
+    *at += n;
+    return true;
+}
+
+static bool text_put_i64(char *buf, size_t cap, size_t *at, int64_t v)
+{
+    char digits[24];
+    size_t n = 0;
+    if (v < 0)
+        digits[n++] = '-';
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    n += text_u64_digits(digits + n, mag);
+    return text_put(buf, cap, at, digits, n);
+}
+
+size_t text_compose_cachedump_item(char *buf, size_t cap, text_str key, uint64_t nbytes,
+                                   int64_t exptime)
+{
+    const char *nul = key.len ? memchr(key.ptr, '\0', key.len) : NULL;
+    size_t nkey = nul ? (size_t)(nul - key.ptr) : key.len;
+    size_t at = 0;
+    bool ok = text_put(buf, cap, &at, "ITEM ", 5) && text_put(buf, cap, &at, key.ptr, nkey) &&
+              text_put(buf, cap, &at, " [", 2) &&
+              text_put_i64(buf, cap, &at, (int64_t)nbytes) &&
+              text_put(buf, cap, &at, " b; ", 4) && text_put_i64(buf, cap, &at, exptime) &&
+              text_put(buf, cap, &at, " s]\r\n", 5);
+    return ok ? at : 0;
+}
+
+size_t text_compose_mgdump_item(char *buf, size_t cap, text_str key, bool binary)
+{
+    size_t at = 0;
+    if (!text_put(buf, cap, &at, "mg ", 3))
+        return 0;
+    if (binary) {
+        size_t n = meta_base64_encode((const uint8_t *)key.ptr, key.len, buf + at, cap - at);
+        if (n == 0 && key.len > 0)
+            return 0;
+        at += n;
+        return text_put(buf, cap, &at, " b\r\n", 4) ? at : 0;
+    }
+    bool ok = text_put(buf, cap, &at, key.ptr, key.len) && text_put(buf, cap, &at, "\r\n", 2);
+    return ok ? at : 0;
 }
 
 const char *text_crlf(void)

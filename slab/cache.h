@@ -66,6 +66,28 @@ typedef enum cache_store_mode {
 /* Returns the current unix time in seconds. Called from any thread. */
 typedef int64_t (*cache_clock_fn)(void *arg);
 
+/* What an eviction callback (cache_options.on_evict) learns of the victim. */
+typedef struct cache_evict_info {
+    const char *key;   /* the key bytes (not NUL-terminated); valid during the call only */
+    size_t nkey;
+    size_t nbytes;     /* value length */
+    int64_t ttl;       /* seconds it had left, -1 = never expires */
+    uint32_t idle;     /* seconds since its last access */
+    bool fetched;      /* it was read at least once */
+    unsigned class_id; /* its slab class (1-based, as cache_item_info) */
+} cache_evict_info;
+
+/*
+ * Optional eviction callback: called once per live item evicted to make
+ * room (not for expired or flushed items reclaimed, nor deletes), on the
+ * evicting thread (a worker allocating, or a background thread), while
+ * the engine holds the item's stripe lock and its class's LRU lock. It
+ * must return quickly, must not call into the engine and must not take a
+ * lock that is held elsewhere while calling the engine (copying into a
+ * buffer under a private leaf lock is fine).
+ */
+typedef void (*cache_evict_fn)(void *arg, const cache_evict_info *info);
+
 /*
  * Engine options. Fill with cache_options_default() and change fields;
  * the daemon's option table maps command-line flags onto these fields.
@@ -98,6 +120,8 @@ typedef struct cache_options {
     unsigned temporary_ttl;    /* items with TTL below this go to the TEMP LRU (0 = off) */
     cache_clock_fn clock;      /* required */
     void *clock_arg;
+    cache_evict_fn on_evict;   /* optional, NULL = none (see cache_evict_fn) */
+    void *on_evict_arg;
 } cache_options;
 
 /* Fills *opts with memcached-like defaults (clock left NULL). */
@@ -527,5 +551,108 @@ void cache_crawler_set_sleep(cache *c, uint32_t usec);
 void cache_crawler_set_tocrawl(cache *c, uint32_t items);
 uint32_t cache_crawler_sleep(const cache *c);
 uint32_t cache_crawler_tocrawl(const cache *c);
+
+/* ---- run-time tuning, dumps, counter reset -------------------------------- */
+/*
+ * What memcached's admin commands change while the server runs (`lru tune`,
+ * `lru mode`, `lru temp_ttl`, `cache_memlimit`, `stats reset`) and what its
+ * dump commands read (`stats cachedump`, `lru_crawler mgdump`, the -vv class
+ * list). The settings start as the cache_options given to cache_create.
+ * Setters and getters: any thread, any time (relaxed atomics); a change is
+ * seen by the workers and the LRU maintainer at their next operation. They
+ * store what they are given: the protocol's range checks are the caller's.
+ */
+
+/* The segmented LRU's limits (lru.h): HOT and WARM shares of a class's bytes,
+ * and how much longer than the COLD tail their tails may stay idle. */
+typedef struct cache_lru_tuning {
+    unsigned hot_lru_pct;
+    unsigned warm_lru_pct;
+    double hot_max_factor;
+    double warm_max_factor;
+} cache_lru_tuning;
+
+/* `lru tune`: reads / replaces all four limits (the maintainer's next pass uses them). */
+void cache_lru_tuning_read(const cache *c, cache_lru_tuning *out);
+void cache_lru_tune(cache *c, const cache_lru_tuning *t);
+
+/* Whether the LRU maintainer thread runs (-o lru_maintainer at cache_create). */
+bool cache_lru_maintainer_running(const cache *c);
+
+/*
+ * `lru mode segmented|flat`: segmented puts new items in HOT; flat puts
+ * them in COLD and the maintainer drains HOT and WARM into COLD (COLD then
+ * works as one LRU, active items bumped within it through WARM). Returns
+ * false (and changes nothing) when the maintainer thread does not run.
+ */
+bool cache_lru_set_segmented(cache *c, bool segmented);
+bool cache_lru_segmented(const cache *c);
+
+/*
+ * `lru temp_ttl`: items stored from now on with a TTL below ttl go to the
+ * TEMP LRU; 0 = no TEMP LRU. Items already stored stay where they are.
+ */
+void cache_set_temporary_ttl(cache *c, unsigned ttl);
+unsigned cache_temporary_ttl(const cache *c);
+
+/*
+ * `cache_memlimit`: sets the budget to `bytes` (whole pages count).
+ * Growing lets classes take more pages at once; shrinking frees nothing
+ * (as memcached): classes that hold more pages keep them, no class takes a
+ * new page while the pages in use exceed the budget (a class's first page
+ * excepted), so stores evict instead. Returns false (nothing changed) for
+ * less than one page or more than cache_memory_limit_max. limit_maxbytes
+ * (cache_stats_read) follows.
+ */
+bool cache_set_memory_limit(cache *c, size_t bytes);
+size_t cache_memory_limit(const cache *c);
+/* The largest budget the arena reserved at cache_create can hold (about -m). */
+size_t cache_memory_limit_max(const cache *c);
+
+/*
+ * `stats reset`: zeroes the per-class counters memcached's reset zeroes:
+ * every LRU counter of cache_class_stats (evicted .. direct_reclaims, and
+ * the maintainer's juggles) and the per-class operation counters (get_hits
+ * .. touch_hits, hits_to_*). Gauges (number*, age*, mem_requested, pages,
+ * chunks) and the engine-wide counters of cache_stats that are not per
+ * class (total_items, get_expired, slabs_moved, ...) are left alone.
+ * Counts made while it runs are kept or lost, never doubled. Any thread.
+ */
+void cache_stats_reset(cache *c);
+
+/* One item as the dumps show it. */
+typedef struct cache_dump_item {
+    const char *key;     /* nkey bytes, valid during the callback only */
+    size_t nkey;
+    size_t nbytes;       /* value length */
+    int64_t exptime;     /* unix time, 0 = never */
+    bool key_binary;     /* the key was sent base64-encoded (meta b) */
+} cache_dump_item;
+
+/*
+ * `stats cachedump`: calls fn for the items in the COLD LRU of class
+ * class_id, most recently linked first, expired or flushed ones included,
+ * until fn returns false. As memcached 1.6, which dumps COLD only: items
+ * in HOT, WARM or TEMP are not shown (with the LRU maintainer a new item
+ * reaches COLD when the maintainer moves it; without it, or in flat mode,
+ * at once). fn runs with the class's LRU lock
+ * held: it must be short and must not call into the engine. Nothing for
+ * an unknown class.
+ */
+void cache_dump_class(cache *c, unsigned class_id,
+                      bool (*fn)(void *arg, const cache_dump_item *d), void *arg);
+
+/*
+ * `lru_crawler mgdump`: calls fn for every live item of class class_id (0 =
+ * all classes) in memory order, like cache_walk (items stored or deleted
+ * meanwhile may or may not be seen), until fn returns false. fn may call
+ * engine operations.
+ */
+void cache_walk_keys(cache *c, unsigned class_id,
+                     bool (*fn)(void *arg, const cache_dump_item *d), void *arg);
+
+/* Class id's chunk size and chunks per page (-vv); false for no such class. Pure. */
+bool cache_class_geometry(const cache *c, unsigned id, uint32_t *chunk_size,
+                          uint32_t *per_page);
 
 #endif

@@ -85,4 +85,36 @@ void cache_copy_value(item *dst, size_t offset, const item *src);
 item *cache_touch_item(cache_thread *t, const char *key, size_t nkey,
                        uint32_t exp, bool want_item, cache_status *st);
 
+/*
+ * Run-time settings (cache_tune.c writes them with relaxed atomics while
+ * workers and the LRU maintainer read them here): HOT/WARM share of a
+ * class's bytes, HOT/WARM age factors, TEMP LRU ttl (0 = none), and
+ * whether new items start in HOT (segmented) or COLD (flat). Any thread.
+ */
+static inline unsigned cache_tune_pct(const cache *c, bool hot)
+{
+    return hot ? __atomic_load_n(&c->opts.hot_lru_pct, __ATOMIC_RELAXED)
+               : __atomic_load_n(&c->opts.warm_lru_pct, __ATOMIC_RELAXED);
+}
+
+static inline double cache_tune_factor(const cache *c, bool hot)
+{
+    double v;
+    if (hot)
+        __atomic_load(&c->opts.hot_max_factor, &v, __ATOMIC_RELAXED);
+    else
+        __atomic_load(&c->opts.warm_max_factor, &v, __ATOMIC_RELAXED);
+    return v;
+}
+
+static inline unsigned cache_tune_temporary_ttl(const cache *c)
+{
+    return __atomic_load_n(&c->opts.temporary_ttl, __ATOMIC_RELAXED);
+}
+
+static inline bool cache_tune_segmented(const cache *c)
+{
+    return __atomic_load_n(&c->opts.lru_maintainer, __ATOMIC_RELAXED);
+}
+
 #endif

@@ -76,7 +76,7 @@ void cache_stats_read(cache *c, cache_stats *s)
     s->slab_reassign_rescues = atomic_load(&c->rebal.rescues);
     s->slab_reassign_evictions = atomic_load(&c->rebal.evictions);
     s->total_malloced = slab_pages_in_use(c->arena) * c->arena->page_size;
-    s->limit_maxbytes = c->opts.memory_limit;
+    s->limit_maxbytes = cache_memory_limit(c); /* cache_memlimit changes it */
     hash_stats hs;
     hash_stats_read(c->hash, &hs);
     s->hash_bytes = hs.bytes;
@@ -152,4 +152,40 @@ void cache_stats_classes(cache *c, void (*fn)(void *arg, const cache_class_stats
         fn(arg, &s);
     }
     free(cls);
+}
+
+/* ---- stats reset ------------------------------------------------------------ */
+
+/*
+ * Per-thread counters have one writer each (a relaxed load + store), so
+ * they cannot be zeroed from here without losing a race: the sum of every
+ * class counter is subtracted from the retired threads' counters instead
+ * (unsigned arithmetic wraps, so the fold reads zero plus whatever was
+ * counted since). LRU counters are shared and are simply zeroed.
+ */
+static void cache_stats_reset_threads(cache *c)
+{
+    uint64_t global[ENGINE_GLOBAL_STAT_COUNT];
+    uint64_t (*cls)[ENGINE_CLASS_STAT_COUNT] = malloc(sizeof(*cls) * (SLAB_CLASSES_MAX + 1));
+    if (cls == NULL)
+        return;
+    pthread_mutex_lock(&c->threads_lock);
+    memset(cls, 0, sizeof(*cls) * (SLAB_CLASSES_MAX + 1));
+    memset(global, 0, sizeof(global));
+    cache_stats_add_counters(&c->retired, global, cls);
+    for (cache_thread *t = c->threads; t != NULL; t = t->next)
+        cache_stats_add_counters(&t->n, global, cls);
+    for (size_t k = 0; k <= SLAB_CLASSES_MAX; k++)
+        for (size_t i = 0; i < ENGINE_CLASS_STAT_COUNT; i++)
+            engine_count(&c->retired.cls[k][i], (uint64_t)0 - cls[k][i]);
+    pthread_mutex_unlock(&c->threads_lock);
+    free(cls);
+}
+
+void cache_stats_reset(cache *c)
+{
+    for (unsigned id = 1; id <= c->arena->nclasses; id++)
+        for (size_t i = 0; i < LRU_STAT_COUNT; i++)
+            atomic_store_explicit(&c->lrus[id].stat[i], 0, memory_order_relaxed);
+    cache_stats_reset_threads(c);
 }

@@ -151,7 +151,8 @@ cache_status engine_item_alloc(cache *c, const char *key, size_t nkey,
         return CACHE_TOO_LARGE;
     bool chained = (p.bits & ITEM_CHAINED) != 0;
     if (chained && (p.nchain + 1) * c->chunk_max >
-                       (size_t)c->arena->limit_pages * c->arena->page_size)
+                       (size_t)__atomic_load_n(&c->arena->limit_pages, __ATOMIC_RELAXED) *
+                       c->arena->page_size)
         return CACHE_ENOMEM; /* more than the whole budget: evict nothing for it */
     unsigned id = chained ? c->chunk_max_class : slab_class_for(c->arena, p.head_size);
     size_t req = chained ? c->chunk_max : p.head_size;

@@ -111,3 +111,17 @@ tests_test_cache_meta_tsan_SOURCES = tests/test_cache_meta.c tests/check.h
 tests_test_cache_meta_tsan_CFLAGS = $(AM_CFLAGS) $(TSAN_CFLAGS)
 tests_test_cache_meta_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LINKFLAGS)
 tests_test_cache_meta_tsan_LDADD = libslab_tsan.a
+
+check_PROGRAMS += tests/test_cache_tune tests/test_cache_tune_asan tests/test_cache_tune_tsan
+TESTS += tests/test_cache_tune tests/test_cache_tune_asan tests/test_cache_tune_tsan
+tests_test_cache_tune_SOURCES = tests/test_cache_tune.c tests/check.h
+tests_test_cache_tune_CFLAGS = $(AM_CFLAGS) $(DEBUG_CFLAGS)
+tests_test_cache_tune_LDADD = libslab_debug.a
+tests_test_cache_tune_asan_SOURCES = tests/test_cache_tune.c tests/check.h
+tests_test_cache_tune_asan_CFLAGS = $(AM_CFLAGS) $(ASAN_CFLAGS)
+tests_test_cache_tune_asan_LDFLAGS = $(AM_LDFLAGS) $(ASAN_LINKFLAGS)
+tests_test_cache_tune_asan_LDADD = libslab_asan.a
+tests_test_cache_tune_tsan_SOURCES = tests/test_cache_tune.c tests/check.h
+tests_test_cache_tune_tsan_CFLAGS = $(AM_CFLAGS) $(TSAN_CFLAGS)
+tests_test_cache_tune_tsan_LDFLAGS = $(AM_LDFLAGS) $(TSAN_LINKFLAGS)
+tests_test_cache_tune_tsan_LDADD = libslab_tsan.a

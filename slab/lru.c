@@ -4,6 +4,8 @@
  */
 #include "slab/lru.h"
 
+#include "slab/cache_internal.h" /* run-time settings (cache_tune.c) */
+
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
@@ -105,10 +107,10 @@ static void lru_move_locked(cache *c, lru *l, item *it, unsigned seg)
 static unsigned lru_segment_for(cache *c, const item *it, uint32_t now)
 {
     uint32_t exp = item_exptime(it);
-    if (c->opts.temporary_ttl > 0 && exp != 0 &&
-        (exp <= now || exp - now < c->opts.temporary_ttl))
+    unsigned temp_ttl = cache_tune_temporary_ttl(c);
+    if (temp_ttl > 0 && exp != 0 && (exp <= now || exp - now < temp_ttl))
         return LRU_TEMP;
-    return c->opts.lru_maintainer ? LRU_HOT : LRU_COLD;
+    return cache_tune_segmented(c) ? LRU_HOT : LRU_COLD;
 }
 
 void lru_link(cache *c, item *it, uint32_t now)
@@ -201,6 +203,20 @@ static void lru_unlink_victim_locked(cache *c, item *it, uint64_t hv, item **vic
     engine_unlink_locked(c, it, hv, true);
 }
 
+/* Tells the optional eviction callback about `it` (cache_evict_fn's rules). */
+static void lru_report_eviction(cache *c, const item *it, uint32_t now)
+{
+    uint32_t exp = item_exptime(it);
+    cache_evict_info info = {
+        .key = item_key(it), .nkey = item_nkey(it), .nbytes = item_nbytes(it),
+        .ttl = exp == 0 ? -1 : (int64_t)exp - (int64_t)now,
+        .idle = (uint32_t)lru_age(it, now),
+        .fetched = (item_state(it) & ITEM_FETCHED) != 0,
+        .class_id = engine_class_of(c, it),
+    };
+    c->opts.on_evict(c->opts.on_evict_arg, &info);
+}
+
 /*
  * Looks at one tail item of segment `seg` (l->lock held): frees it if it is
  * dead, or (when `evict`) if nobody reads it; an active item (but in TEMP)
@@ -225,6 +241,8 @@ static lru_verdict lru_try_tail_item_locked(cache *c, lru *l, item *it, unsigned
         v = LRU_BUMPED;
     } else if (evict) {
         lru_count_eviction(l, it, now);
+        if (c->opts.on_evict != NULL)
+            lru_report_eviction(c, it, now);
         lru_unlink_victim_locked(c, it, hv, victim);
         v = LRU_FREED;
     }
@@ -306,8 +324,10 @@ static bool lru_over_limit_locked(cache *c, lru *l, unsigned seg, item *tail,
 {
     uint64_t total = atomic_load(&l->bytes[LRU_HOT]) + atomic_load(&l->bytes[LRU_WARM]) +
                      atomic_load(&l->bytes[LRU_COLD]);
-    unsigned pct = seg == LRU_HOT ? c->opts.hot_lru_pct : c->opts.warm_lru_pct;
-    double factor = seg == LRU_HOT ? c->opts.hot_max_factor : c->opts.warm_max_factor;
+    if (!cache_tune_segmented(c))
+        return true; /* `lru mode flat`: HOT and WARM drain into COLD */
+    unsigned pct = cache_tune_pct(c, seg == LRU_HOT);
+    double factor = cache_tune_factor(c, seg == LRU_HOT);
     if (atomic_load(&l->bytes[seg]) > total * pct / 100)
         return true;
     if (l->tail[LRU_COLD] == 0)

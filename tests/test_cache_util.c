@@ -7,10 +7,12 @@
 #define CASHEW_TESTS_CACHE_UTIL_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "slab/cache.h"
+#include "slab/engine.h"
 
 static _Atomic int64_t test_clock_now = 1700000000;
 
@@ -114,6 +116,31 @@ static inline cache_class_stats test_class_stats(cache *c, unsigned id)
     s.id = id;
     cache_stats_classes(c, test_grab_class, &s);
     return s;
+}
+
+/* Stores key fmt%d for d in [from, to) with value val (CACHE_SET, flags 0). */
+static inline void test_set_range(cache_thread *t, const char *fmt, int from, int to,
+                                  const char *val, int64_t exptime)
+{
+    char key[64];
+    for (int i = from; i < to; i++) {
+        snprintf(key, sizeof(key), fmt, i);
+        test_store(t, key, val, 0, exptime, CACHE_SET, 0, NULL);
+    }
+}
+
+/*
+ * The slab class of key's item, or 0 if it is missing. With fetch the
+ * lookup counts as a read (cache_get: marks it fetched), else cache_peek.
+ */
+static inline unsigned test_class_of_key(cache *c, cache_thread *t, const char *key,
+                                         bool fetch)
+{
+    cache_item *it = fetch ? cache_get(t, key, strlen(key)) : cache_peek(t, key, strlen(key));
+    unsigned id = it ? engine_class_of(c, (item *)it) : 0;
+    if (it)
+        cache_release(t, it);
+    return id;
 }
 
 #endif

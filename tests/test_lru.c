@@ -47,20 +47,12 @@ static cache_class_stats stats_of(unsigned id)
 
 static unsigned class_of_key(const char *key)
 {
-    cache_item *it = cache_get(t, key, strlen(key));
-    unsigned id = it ? engine_class_of(c, (item *)it) : 0;
-    if (it)
-        cache_release(t, it);
-    return id;
+    return test_class_of_key(c, t, key, true);
 }
 
 static void set_n(const char *fmt, int from, int to, const char *val, int64_t exptime)
 {
-    char key[64];
-    for (int i = from; i < to; i++) {
-        snprintf(key, sizeof(key), fmt, i);
-        test_store(t, key, val, 0, exptime, CACHE_SET, 0, NULL);
-    }
+    test_set_range(t, fmt, from, to, val, exptime);
 }
 
 static uint32_t engine_second(void)
