@@ -13,7 +13,6 @@
 #include <string.h>
 
 #define DETAIL_BUCKETS 256
-#define DETAIL_DELIMITER ':'
 
 typedef struct detail_entry {
     struct detail_entry *chain; /* next in the same bucket */
@@ -24,6 +23,7 @@ typedef struct detail_entry {
 } detail_entry;
 
 atomic_bool detail_on = false;
+static char detail_delim = ':';
 
 static pthread_mutex_t detail_lock = PTHREAD_MUTEX_INITIALIZER;
 static detail_entry *detail_buckets[DETAIL_BUCKETS];
@@ -37,6 +37,16 @@ typedef enum detail_op { DETAIL_GET, DETAIL_HIT, DETAIL_SET, DETAIL_DEL } detail
 void detail_set_enabled(bool on)
 {
     atomic_store_explicit(&detail_on, on, memory_order_relaxed);
+}
+
+void detail_set_delimiter(char delimiter)
+{
+    detail_delim = delimiter;
+}
+
+char detail_delimiter(void)
+{
+    return detail_delim;
 }
 
 static uint32_t detail_hash(const char *p, size_t len)
@@ -90,11 +100,11 @@ static void detail_end(void)
 
 static void detail_count(const char *key, size_t len, detail_op op)
 {
-    const char *colon = memchr(key, DETAIL_DELIMITER, len);
-    if (colon == NULL)
+    const char *end = memchr(key, detail_delim, len);
+    if (end == NULL)
         return;
     detail_begin();
-    detail_entry *e = detail_find_locked(key, (size_t)(colon - key));
+    detail_entry *e = detail_find_locked(key, (size_t)(end - key));
     if (e != NULL) {
         e->n.gets += op == DETAIL_GET || op == DETAIL_HIT; /* a hit is a get too */
         e->n.hits += op == DETAIL_HIT;

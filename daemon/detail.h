@@ -1,7 +1,7 @@
 /*
  * daemon/detail.h -- `stats detail`: per key prefix counts of gets, get
- * hits, sets and deletes (prefix = the key up to its first ':'; keys
- * without a ':' are not counted), as memcached's -D ':' default.
+ * hits, sets and deletes (prefix = the key up to its first delimiter,
+ * ':' unless -D says otherwise; keys without it are not counted), as memcached.
  *
  * Process-wide state behind one mutex; counting is off by default and the
  * callers test detail_enabled() first, so the cost when off is one branch.
@@ -27,6 +27,13 @@ static inline bool detail_enabled(void)
 
 /* Turns counting on or off; the numbers gathered so far are kept. */
 void detail_set_enabled(bool on);
+
+/* Sets the byte that ends a key's prefix (-D; ':' by default). Call before
+ * the workers start: it is read without synchronisation afterwards. */
+void detail_set_delimiter(char delimiter);
+
+/* The byte that ends a key's prefix. */
+char detail_delimiter(void);
 
 /* Count one get of key[0..len) (hit: it was found), one set, one delete.
  * No-ops for keys without the delimiter; on allocation failure the count

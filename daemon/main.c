@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/detail.h"
 #include "daemon/options.h"
 #include "daemon/server.h"
 #include "slab/cache.h"
@@ -149,6 +150,10 @@ static void main_remove_pidfile(void)
 static int main_prepare(const options *o)
 {
     int status;
+    if (o->prefix_delimiter != NULL) { /* -D: as memcached, it also turns detail on */
+        detail_set_delimiter(o->prefix_delimiter[0]);
+        detail_set_enabled(true);
+    }
     if (o->coredumps)
         main_enable_coredumps();
     if ((status = main_raise_nofile(o)) != 0 || (status = main_resolve_pidfile(o)) != 0 ||

@@ -178,6 +178,10 @@ static const options_row options_table[] = {
     {OPTIONS_FLAG, 'W', "disable-watch", OPTIONS_A_BOOL, NULL,
      OPTIONS_FIELD(server.disable_watch), .bare = "yes",
      .help = "disable watch commands (live logging)"},
+    {OPTIONS_FLAG, 'D', "prefix-delimiter", OPTIONS_A_STR, "<char>",
+     OPTIONS_FIELD(prefix_delimiter),
+     .help = "use <char> as the delimiter between key prefixes and IDs in the "
+             "per-prefix stats (stats detail), and turn them on (default ':')"},
     {OPTIONS_FLAG, 'o', "extended", OPTIONS_A_EXT, "<opts>",
      .help = "comma-separated list of the extended options below"},
 

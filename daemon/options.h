@@ -36,6 +36,8 @@ typedef struct options {
     bool daemonize;        /* -d */
     bool coredumps;        /* -r: raise the core file size limit */
     bool disable_dumping;  /* -X: stats cachedump and lru_crawler metadump|mgdump refused */
+    const char *prefix_delimiter; /* -D: its first char ends a key's prefix for `stats
+                                     detail`, and -D turns detail on; NULL: ':' */
     uint32_t slab_sizes[OPTIONS_SLAB_SIZES_MAX]; /* storage behind cache.slab_sizes */
     char listen_joined[OPTIONS_LISTEN_MAX];      /* storage for repeated -l, joined by ',' */
 } options;

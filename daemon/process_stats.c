@@ -148,11 +148,6 @@ static void process_stats_reset(conn *c)
     process_stats_fixed(c, TEXT_REPLY_RESET);
 }
 
-/*
- * Settings come from options.c's table, which knows the start-up values;
- * the few that commands change at run time (verbosity, stats detail, the
- * lru_crawler settings) are read from where they live now.
- */
 /* `lru tune|mode|temp_ttl` and `cache_memlimit` settings as they are now, or NULL. */
 static const char *process_stats_tuned(conn *c, const char *name, char *buf, size_t cap)
 {
@@ -179,6 +174,11 @@ static const char *process_stats_tuned(conn *c, const char *name, char *buf, siz
     return buf;
 }
 
+/*
+ * Settings come from options.c's table, which knows the start-up values;
+ * the few that commands change at run time (verbosity, stats detail and
+ * -D, the lru_crawler, lru and cache_memlimit settings) are read from where they live now.
+ */
 static void process_stats_setting(void *arg, const char *name, const char *value)
 {
     conn *c = arg;
@@ -190,6 +190,9 @@ static void process_stats_setting(void *arg, const char *name, const char *value
         snprintf(now, sizeof now, "%u",
                  atomic_load_explicit(&worker_server(c->w)->verbose,
                                       memory_order_relaxed));
+        value = now;
+    } else if (strcmp(name, "stat_key_prefix") == 0) { /* -D */
+        snprintf(now, sizeof now, "%c", detail_delimiter());
         value = now;
     } else if (strcmp(name, "detail_enabled") == 0) {
         value = detail_enabled() ? "yes" : "no"; /* `stats detail on|off` */

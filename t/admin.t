@@ -65,8 +65,26 @@ my @cases = (
     ["lru_crawler metadump hash\r\n", "END\r\n"],
     ["lru_crawler metadump 1,2\r\n", "END\r\n"],
 );
+# memcached answers BUSY while an earlier crawl still runs (cashew queues the
+# new one instead): there, a crawl that should be taken is retried until it is.
+sub crawl_reply_is {
+    my ($cmd, $want, $name) = @_;
+    my $line = '';
+    for (1 .. 100) {
+        send_all($s, $cmd);
+        $line = read_line($s, 10) // '';
+        last if $line ne "BUSY currently processing crawler request\r\n";
+        select(undef, undef, undef, 0.05);
+    }
+    is_bytes($line, $want, $name);
+}
+
 for my $c (@cases) {
     (my $name = $c->[0]) =~ s/\r\n\z//;
+    if (CashewTest::is_oracle() && $c->[0] =~ /\Alru_crawler crawl / && $c->[1] eq "OK\r\n") {
+        crawl_reply_is($c->[0], $c->[1], $name);
+        next;
+    }
     is_reply($s, $c->[0], $c->[1], $name);
 }
 

@@ -105,4 +105,17 @@ ok(!exists $d->{__bad_line}, 'dump lines well formed');
 
 is_reply($s, "stats detail off\r\n", "OK\r\n", 'off at the end');
 ok($srv->alive, 'server alive');
+
+# -D: another delimiter, and detail counting on from the start (as memcached)
+is($srv->stats('settings', $s)->{stat_key_prefix} // '', ':', 'stat_key_prefix : by default');
+my $slash = CashewTest::Server->start('-D', '/');
+my $t = $slash->sock;
+my $set = $slash->stats('settings', $t);
+is($set->{stat_key_prefix} // '', '/', '-D /: stat_key_prefix /');
+is($set->{detail_enabled} // '', 'yes', '-D turns detail on');
+is_reply($t, "set a/b 0 0 1\r\nx\r\n", "STORED\r\n", 'set a/b');
+is_reply($t, "set c:d 0 0 1\r\nx\r\n", "STORED\r\n", 'set c:d');
+is_reply($t, "get a/b c:d\r\n", "VALUE a/b 0 1\r\nx\r\nVALUE c:d 0 1\r\nx\r\nEND\r\n", 'get both');
+is_deeply(dump_detail($t), { a => 'get 1 hit 1 set 1 del 0' }, 'prefixes end at / (c:d has none)');
+ok($slash->alive, '-D server alive');
 done_testing();
