@@ -100,6 +100,8 @@ static conn *conn_alloc(worker *w, int fd, conn_kind kind, size_t rsize)
     c->kind = kind;
     c->w = w;
     c->srv = worker_server(w);
+    c->ct = worker_cache(w); /* created before the worker takes conns */
+    c->st = worker_stats(w);
     c->rsize = rsize;
     c->rbuf = rsize > 0 ? malloc(rsize) : NULL;
     c->tsize = CONN_TBUF_INIT;
@@ -176,7 +178,7 @@ conn *conn_create_udp(worker *w, int fd)
 static void conn_drop_store(conn *c)
 {
     if (c->store.item != NULL)
-        cache_release(worker_cache(c->w), c->store.item);
+        cache_release(c->ct, c->store.item);
     c->store.item = NULL;
     free(c->meta_line);
     c->meta_line = NULL;
@@ -193,7 +195,7 @@ void conn_reset_input(conn *c)
 
 void conn_out_reset(conn *c)
 {
-    cache_thread *ct = worker_cache(c->w);
+    cache_thread *ct = c->ct;
     for (size_t i = c->seg_head; i < c->nsegs; i++)
         if (c->segs[i].item != NULL)
             cache_release(ct, c->segs[i].item);
@@ -290,7 +292,7 @@ static bool conn_out_copy(conn *c, const char *ptr, size_t len,
     memcpy(p, ptr, len);
     conn_out_commit(c, len);
     if (release != NULL)
-        cache_release(worker_cache(c->w), release);
+        cache_release(c->ct, release);
     return true;
 }
 
@@ -301,7 +303,7 @@ bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release)
     c->unheld_refs = release == NULL;
     if (!conn_segs_reserve(c)) {
         if (release != NULL)
-            cache_release(worker_cache(c->w), release);
+            cache_release(c->ct, release);
         c->close_after = true;
         return false;
     }
@@ -354,7 +356,7 @@ static int conn_fill_iov(conn *c, struct iovec *iov, size_t *bytes)
 /* Marks `written` bytes as sent, releasing items whose bytes all left. */
 static void conn_advance(conn *c, size_t written)
 {
-    cache_thread *ct = worker_cache(c->w);
+    cache_thread *ct = c->ct;
     c->out_pending -= written;
     while (written > 0 || (c->seg_head < c->nsegs &&
                            c->segs[c->seg_head].len == c->head_off)) {
@@ -420,7 +422,7 @@ static conn_io conn_flush(conn *c)
                 return CONN_IO_AGAIN;
             return CONN_IO_ERROR;
         }
-        stats_bump(&worker_stats(c->w)->bytes_written, (uint64_t)n);
+        stats_bump(&c->st->bytes_written, (uint64_t)n);
         conn_advance(c, (size_t)n);
         c->last_active = server_real_now(); /* a slow reader is not idle */
         if ((size_t)n < bytes)
@@ -472,7 +474,7 @@ static conn_io conn_read(conn *c)
         if (n > 0) {
             c->rend += (size_t)n;
             c->last_active = server_real_now();
-            stats_bump(&worker_stats(c->w)->bytes_read, (uint64_t)n);
+            stats_bump(&c->st->bytes_read, (uint64_t)n);
             return (size_t)n == room ? CONN_IO_FULL : CONN_IO_DONE;
         }
         if (n == 0) {
@@ -652,7 +654,7 @@ unsigned conn_drive(conn *c, bool ignore_cap)
             c->state == CONN_READ_CMD) {
             if (c->rstart < c->rend) {
                 c->yielded = true;
-                stats_bump(&worker_stats(c->w)->conn_yields, 1);
+                stats_bump(&c->st->conn_yields, 1);
             }
             break;
         }
@@ -790,6 +792,6 @@ void conn_check_idle(conn *c, int64_t now, unsigned timeout)
         return;
     if (conn_verbose(c) > 0)
         fprintf(stderr, "<%d idle timeout, closing\n", c->fd);
-    stats_bump(&worker_stats(c->w)->idle_kicks, 1);
+    stats_bump(&c->st->idle_kicks, 1);
     conn_destroy(c);
 }

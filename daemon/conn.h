@@ -86,6 +86,8 @@ typedef struct conn {
     conn_state state;
     struct worker *w;
     struct server_ctx *srv;   /* worker_server(w), kept for the hot path */
+    cache_thread *ct;         /* worker_cache(w), kept for the hot path */
+    stats_counters *st;       /* worker_stats(w), kept for the hot path */
     struct event *ev;
     short ev_flags;           /* what ev is registered for now */
     struct conn *prev, *next; /* worker's list */

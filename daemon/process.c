@@ -86,8 +86,8 @@ static text_reply process_reply_for(process_op op, cache_status st)
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static cache_thread *process_ct(const conn *c) { return worker_cache(c->w); }
-static stats_counters *process_counters(const conn *c) { return worker_stats(c->w); }
+static cache_thread *process_ct(const conn *c) { return c->ct; }
+static stats_counters *process_counters(const conn *c) { return c->st; }
 static server_ctx *process_srv(const conn *c) { return worker_server(c->w); }
 
 static void process_reply(conn *c, text_reply r)

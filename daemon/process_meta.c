@@ -40,8 +40,8 @@ typedef struct process_ms_saved {
 
 #define PROCESS_MS_LINE_KEEP 256 /* line room of a block that is kept for reuse */
 
-static cache_thread *process_meta_ct(const conn *c) { return worker_cache(c->w); }
-static stats_counters *process_meta_counters(const conn *c) { return worker_stats(c->w); }
+static cache_thread *process_meta_ct(const conn *c) { return c->ct; }
+static stats_counters *process_meta_counters(const conn *c) { return c->st; }
 
 /* ---- replies --------------------------------------------------------------- */
 

@@ -62,7 +62,7 @@ static void udp_send_replies(conn *c)
                               (struct sockaddr *)&c->peer, c->peer_len);
         if (sent < 0)
             return; /* lossy transport: drop the rest */
-        stats_bump(&worker_stats(c->w)->bytes_written, (uint64_t)sent);
+        stats_bump(&c->st->bytes_written, (uint64_t)sent);
     }
 }
 
@@ -94,7 +94,7 @@ static void udp_on_readable(evutil_socket_t fd, short what, void *arg)
                              (struct sockaddr *)&c->peer, &c->peer_len);
         if (n < 0)
             return; /* EAGAIN (another worker won it) or a transient error */
-        stats_bump(&worker_stats(c->w)->bytes_read, (uint64_t)n);
+        stats_bump(&c->st->bytes_read, (uint64_t)n);
         udp_handle_datagram(c, (size_t)n);
     }
 }
