@@ -24,6 +24,7 @@
 
 /* Room for any meta reply line: a base64 key (336), a 32-byte opaque, flags. */
 #define PROCESS_META_LINE_ROOM 1024
+#define PROCESS_META_COPY_MAX 512 /* values up to this are copied whole into the reply */
 
 /*
  * An ms waiting for its data block: the parsed request and a copy of its
@@ -125,6 +126,31 @@ static void process_mg_count(conn *c, const meta_request *m, bool hit, bool crea
 }
 
 /* What an mg hit reports (cas, flags and key only when c / f / k print them). */
+/*
+ * VA with a small one-span value: the header line, the bytes and "\r\n"
+ * in one reservation of the reply buffer, and the item released at once
+ * (as the text path's small values). False, with nothing queued and the
+ * item still held, when the value is too big or chained, the reply is
+ * suppressed, or the buffer cannot grow.
+ */
+static bool process_meta_small_value(conn *c, const meta_request *m, const meta_facts *f,
+                                     cache_item *it)
+{
+    size_t nbytes = f->value_len;
+    if (nbytes > PROCESS_META_COPY_MAX || cache_item_span_count(it) != 1 ||
+        (m->quiet && meta_reply_suppressed(m, META_ST_VA)))
+        return false;
+    char *p = conn_out_space(c, PROCESS_META_LINE_ROOM + nbytes + TEXT_CRLF_LEN);
+    size_t n = p ? meta_compose_reply(p, PROCESS_META_LINE_ROOM, m, META_ST_VA, f) : 0;
+    if (n == 0)
+        return false;
+    memcpy(p + n, cache_item_span(it, 0).data, nbytes);
+    memcpy(p + n + nbytes, text_crlf(), TEXT_CRLF_LEN);
+    conn_out_commit(c, n + nbytes + TEXT_CRLF_LEN);
+    cache_release(process_meta_ct(c), it);
+    return true;
+}
+
 static void process_mg_facts(const meta_request *m, const cache_item *it,
                              const cache_get_info *in, meta_facts *f)
 {
@@ -170,6 +196,8 @@ static void process_mg(conn *c, const meta_request *m)
     }
     meta_facts f;
     process_mg_facts(m, it, &in, &f);
+    if (m->want_value && process_meta_small_value(c, m, &f, it))
+        return;
     bool queued = process_meta_reply(c, m, m->want_value ? META_ST_VA : META_ST_HD, &f, false);
     if (queued && m->want_value)
         process_meta_queue_value(c, it);
