@@ -19,7 +19,6 @@
 #include "slab/lru.h"
 #include "slab/rebalance.h"
 
-#define CACHE_BUMP_INTERVAL 60    /* seconds between atime updates on hits */
 #define CACHE_HASH_STRIPES 8192
 #define CACHE_HASHPOWER_DEFAULT 16
 
@@ -284,62 +283,16 @@ void cache_thread_destroy(cache_thread *t)
     free(t);
 }
 
-void cache_count(cache_thread *t, unsigned id, enum engine_class_stat s)
-{
-    engine_count(&t->n.cls[id][s], 1);
-}
-
 /* ---- lookups ------------------------------------------------------------- */
 
-bool cache_key_ok(const char *key, size_t nkey)
-{
-    return key != NULL && nkey > 0 && nkey <= CACHE_KEY_MAX;
-}
-
-/*
- * The live item under key, or NULL; a dead one found on the way is unlinked
- * (and counted as get_expired/get_flushed when `is_get`). Stripe lock held.
- */
 item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
                           uint64_t hv, uint32_t now, bool is_get)
 {
-    cache *c = t->c;
-    hash_ref ref = hash_find_locked(c->hash, hv, key, nkey);
-    if (ref == 0)
-        return NULL;
-    item *it = engine_item(c, ref);
-    engine_dead dead = engine_item_dead(c, it, now);
-    if (dead == ENGINE_ALIVE)
-        return it;
-    if (is_get)
-        engine_count(&t->n.global[dead == ENGINE_EXPIRED ? ENGINE_GET_EXPIRED
-                                                         : ENGINE_GET_FLUSHED], 1);
-    engine_unlink_locked(c, it, hv, false);
-    return NULL;
-}
-
-void cache_count_hit(cache_thread *t, const item *it)
-{
-    uint32_t st = item_state(it);
-    unsigned id = engine_class_of(t->c, it);
-    cache_count(t, id, ENGINE_GET_HITS);
-    cache_count(t, id, ENGINE_HITS_HOT + ((st & ITEM_SEG_MASK) >> ITEM_SEG_SHIFT));
-}
-
-void cache_mark_accessed(item *it, uint32_t now)
-{
-    uint32_t st = item_state(it);
-    if (!(st & ITEM_FETCHED))
-        item_set_bits(it, ITEM_FETCHED);
-    else if (!(st & ITEM_ACTIVE))
-        item_set_bits(it, ITEM_ACTIVE);
-    uint32_t at = atomic_load_explicit(&it->atime, memory_order_relaxed);
-    if (now > at + CACHE_BUMP_INTERVAL)
-        atomic_store_explicit(&it->atime, now, memory_order_relaxed);
+    return cache_lookup_inline(t, key, nkey, hv, now, is_get);
 }
 
 /* A hit: FETCHED on the first, ACTIVE after; atime now and then. No LRU lock. */
-static void cache_bump(cache_thread *t, item *it, uint32_t now)
+CACHE_INLINE void cache_bump(cache_thread *t, item *it, uint32_t now)
 {
     cache_count_hit(t, it);
     cache_mark_accessed(it, now);
@@ -350,7 +303,7 @@ item *cache_get_ref(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
                     uint32_t now, bool is_get)
 {
     hash_lock(t->c->hash, hv);
-    item *it = cache_lookup_locked(t, key, nkey, hv, now, is_get);
+    item *it = cache_lookup_inline(t, key, nkey, hv, now, is_get);
     if (it != NULL && !item_ref(it))
         it = NULL;
     if (it != NULL && is_get)
@@ -383,11 +336,21 @@ uint64_t cache_item_cas(const cache_item *it) { return item_cas((const item *)it
 size_t cache_item_nbytes(const cache_item *it) { return item_nbytes((const item *)it); }
 size_t cache_item_span_count(const cache_item *it) { return item_span_count((const item *)it); }
 
-cache_span cache_item_span(const cache_item *it, size_t i)
+cache_span cache_item_span(const cache_item *pub, size_t i)
 {
+    const item *it = (const item *)pub;
+    uint32_t st = item_state(it);
     cache_span s = {NULL, 0};
-    if (i < item_span_count((const item *)it))
-        s.data = item_span((const item *)it, i, &s.len);
+    if (!(st & ITEM_CHAINED)) { /* the common case: one span after the key */
+        if (i == 0) {
+            s.data = (const char *)it + ITEM_HEADER_SIZE + item_options_size(st) +
+                     (st >> ITEM_NKEY_SHIFT);
+            s.len = item_nbytes(it);
+        }
+        return s;
+    }
+    if (i < item_span_count(it))
+        s.data = item_span(it, i, &s.len);
     return s;
 }
 
@@ -404,6 +367,23 @@ uint64_t cache_pick_cas(cache *c, const item *old, cache_cas_rule rule, uint64_t
     return atomic_fetch_add(&c->next_cas, 1);
 }
 
+/*
+ * hash_replace_locked for a live `old` (found under the same stripe hold):
+ * `it` takes old's place in the chain, walked inline.
+ */
+static void cache_chain_replace_locked(cache *c, uint64_t hv, item *old, item *it)
+{
+    hash_ref old_ref = engine_ref(c, old);
+    hash_ref *link = hash_chain_locked(c->hash, hv);
+    while (*link != old_ref && *link != 0)
+        link = &engine_item(c, *link)->hnext;
+    if (*link == 0)
+        return;
+    it->hnext = old->hnext;
+    *link = engine_ref(c, it);
+    old->hnext = 0;
+}
+
 uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t hv,
                            uint32_t now, uint64_t cas)
 {
@@ -412,7 +392,7 @@ uint64_t cache_link_locked(cache_thread *t, item *it, item *old, uint64_t hv,
     atomic_store_explicit(&it->atime, now, memory_order_relaxed);
     hash_ref ref = engine_ref(c, it);
     if (old != NULL) {
-        hash_replace_locked(c->hash, hv, engine_ref(c, old), ref);
+        cache_chain_replace_locked(c, hv, old, it);
         item_mark_linked(it);
         lru_relink(c, old, it, now); /* one LRU critical section for both */
         if (item_mark_unlinked(old))
@@ -432,8 +412,8 @@ bool cache_swap_ex(cache_thread *t, item *old, item *fresh, const cache_swap_how
     uint64_t hv = engine_item_hv(fresh);
     uint32_t now = engine_now(t->c, NULL);
     hash_lock(t->c->hash, hv);
-    hash_ref ref = hash_find_locked(t->c->hash, hv, item_key(fresh), item_nkey(fresh));
-    bool ok = ref == engine_ref(t->c, old) && engine_item_dead(t->c, old, now) == ENGINE_ALIVE;
+    item *found = cache_find_locked(t->c, hv, item_key(fresh), item_nkey(fresh));
+    bool ok = found == old && engine_item_dead(t->c, old, now) == ENGINE_ALIVE;
     if (ok) {
         if (how->keep_marks)
             item_set_bits(fresh, item_state(old) & (ITEM_MARKS | ITEM_FETCHED));

@@ -10,11 +10,25 @@
 #include "slab/cache.h"
 #include "slab/engine.h"
 
+/*
+ * The hot paths (get, mg, set) have the small helpers below inlined: a call
+ * costs a dozen instructions of register saves and restores there.
+ */
+#define CACHE_INLINE static inline __attribute__((always_inline))
+
 /* True for a key of 1..CACHE_KEY_MAX bytes. */
-bool cache_key_ok(const char *key, size_t nkey);
+CACHE_INLINE bool cache_key_ok(const char *key, size_t nkey)
+{
+    return key != NULL && nkey > 0 && nkey <= CACHE_KEY_MAX;
+}
+
+#define CACHE_BUMP_INTERVAL 60 /* seconds between atime updates on hits */
 
 /* Bumps the calling thread's per-class counter s. */
-void cache_count(cache_thread *t, unsigned id, enum engine_class_stat s);
+static inline void cache_count(cache_thread *t, unsigned id, enum engine_class_stat s)
+{
+    engine_count(&t->n.cls[id][s], 1);
+}
 
 /* Wakes the hash expander if the table wants to grow (after a link). */
 void cache_grow_if_wanted(cache *c);
@@ -27,15 +41,69 @@ void cache_grow_if_wanted(cache *c);
 item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
                           uint64_t hv, uint32_t now, bool is_get);
 
+/*
+ * The item under key, dead or alive, or NULL (stripe lock of hv held): the
+ * bucket chain walked here with the key compare inline, which is
+ * hash_find_locked without a callback per item.
+ */
+CACHE_INLINE item *cache_find_locked(cache *c, uint64_t hv, const char *key, size_t nkey)
+{
+    hash_ref ref = *hash_chain_locked(c->hash, hv);
+    while (ref != 0) {
+        item *it = engine_item(c, ref);
+        if (item_key_equals(it, key, nkey))
+            return it;
+        ref = it->hnext;
+    }
+    return NULL;
+}
+
+/* cache_lookup_locked, inlined into the hot paths (get, mg, set). */
+CACHE_INLINE item *cache_lookup_inline(cache_thread *t, const char *key, size_t nkey,
+                                       uint64_t hv, uint32_t now, bool is_get)
+{
+    cache *c = t->c;
+    item *it = cache_find_locked(c, hv, key, nkey);
+    if (it == NULL)
+        return NULL;
+    engine_dead dead = engine_item_dead(c, it, now);
+    if (dead == ENGINE_ALIVE)
+        return it;
+    if (is_get)
+        engine_count(&t->n.global[dead == ENGINE_EXPIRED ? ENGINE_GET_EXPIRED
+                                                         : ENGINE_GET_FLUSHED], 1);
+    engine_unlink_locked(c, it, hv, false);
+    return NULL;
+}
+
 /* Takes the stripe lock, looks up, references (and, if is_get, bumps). */
 item *cache_get_ref(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
                     uint32_t now, bool is_get);
 
 /* Counts a get hit on `it` (get_hits and the hits_to_<segment> counter). */
-void cache_count_hit(cache_thread *t, const item *it);
+static inline void cache_count_hit(cache_thread *t, const item *it)
+{
+    uint32_t st = item_state(it);
+    unsigned id = engine_class_of(t->c, it);
+    cache_count(t, id, ENGINE_GET_HITS);
+    cache_count(t, id, ENGINE_HITS_HOT + ((st & ITEM_SEG_MASK) >> ITEM_SEG_SHIFT));
+}
 
-/* Marks a hit: FETCHED, then ACTIVE; the access time now and then. */
-void cache_mark_accessed(item *it, uint32_t now);
+/*
+ * Marks a hit: FETCHED, then ACTIVE (an atomic OR only when a bit is still
+ * missing); the access time now and then.
+ */
+static inline void cache_mark_accessed(item *it, uint32_t now)
+{
+    uint32_t st = item_state(it);
+    if (!(st & ITEM_FETCHED))
+        item_set_bits(it, ITEM_FETCHED);
+    else if (!(st & ITEM_ACTIVE))
+        item_set_bits(it, ITEM_ACTIVE);
+    uint32_t at = atomic_load_explicit(&it->atime, memory_order_relaxed);
+    if (now > at + CACHE_BUMP_INTERVAL)
+        atomic_store_explicit(&it->atime, now, memory_order_relaxed);
+}
 
 /* How a newly linked item gets its cas. */
 typedef enum cache_cas_rule {

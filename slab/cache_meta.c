@@ -128,19 +128,26 @@ static bool cache_get_touch_locked(cache_thread *t, item *it, uint64_t hv, uint3
     return true;
 }
 
+/* What cache_get_hit works with: the request's times, in engine seconds. */
+typedef struct cache_get_when {
+    uint32_t now;          /* the one clock reading of the request */
+    uint32_t touch_exp;    /* T's new expiry (with o->touch) */
+    uint32_t recache_exp;  /* R's threshold (with o->recache) */
+} cache_get_when;
+
 /*
- * Looks up, references and decides (see above); with touch (touch_exp in
- * engine seconds) sets the expiry first. NULL on a miss, or with
- * *need_copy when the touch needs a copy of the item (nothing done then).
+ * Looks up, references and decides (see above); with touch sets the expiry
+ * first. NULL on a miss, or with *need_copy when the touch needs a copy of
+ * the item (nothing done then).
  */
 static item *cache_get_hit(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
-                           const cache_get_opts *o, uint32_t touch_exp, uint32_t recache_exp,
+                           const cache_get_opts *o, const cache_get_when *w,
                            cache_get_info *info, bool *need_copy)
 {
-    uint32_t now = engine_now(t->c, NULL);
+    uint32_t now = w->now, touch_exp = w->touch_exp, recache_exp = w->recache_exp;
     *need_copy = false;
     hash_lock(t->c->hash, hv);
-    item *it = cache_lookup_locked(t, key, nkey, hv, now, true);
+    item *it = cache_lookup_inline(t, key, nkey, hv, now, true);
     if (it != NULL && !item_ref(it))
         it = NULL;
     if (it != NULL && o->touch && !cache_get_touch_locked(t, it, hv, touch_exp, now)) {
@@ -198,16 +205,18 @@ cache_item *cache_get_ex(cache_thread *t, const char *key, size_t nkey,
         return NULL;
     cache *c = t->c;
     int64_t unix_now;
-    engine_now(c, &unix_now);
-    uint32_t recache_exp = o->recache ? engine_exptime(c, o->recache_exptime, unix_now) : 0;
+    cache_get_when w = {.now = engine_now(c, &unix_now)};
+    if (o->recache)
+        w.recache_exp = engine_exptime(c, o->recache_exptime, unix_now);
+    if (o->touch)
+        w.touch_exp = engine_exptime(c, o->touch_exptime, unix_now);
     uint64_t hv = hash_key(key, nkey);
-    uint32_t touch_exp = o->touch ? engine_exptime(c, o->touch_exptime, unix_now) : 0;
     for (;;) {
         bool need_copy;
-        item *it = cache_get_hit(t, key, nkey, hv, o, touch_exp, recache_exp, info, &need_copy);
+        item *it = cache_get_hit(t, key, nkey, hv, o, &w, info, &need_copy);
         if (need_copy) {
             cache_status st;
-            cache_touch_item(t, key, nkey, touch_exp, false, &st);
+            cache_touch_item(t, key, nkey, w.touch_exp, false, &st);
             if (st == CACHE_OK)
                 continue; /* now it has a slot: look again */
         }
@@ -286,7 +295,7 @@ static cache_status cache_store_link(cache_thread *t, item *it, const cache_stor
     uint32_t now = engine_now(c, NULL);
     *need_exp = false;
     hash_lock(c->hash, hv);
-    item *old = cache_lookup_locked(t, item_key(it), item_nkey(it), hv, now, false);
+    item *old = cache_lookup_inline(t, item_key(it), item_nkey(it), hv, now, false);
     bool stale;
     cache_status st = cache_store_verdict(t, o, old, &stale);
     if (st == CACHE_OK && stale && !cache_make_stale_locked(c, hv, it, old, want_exp))
@@ -299,13 +308,13 @@ static cache_status cache_store_link(cache_thread *t, item *it, const cache_stor
             *cas_out = cas;
     }
     hash_unlock(c->hash, hv);
-    if (st == CACHE_OK && !*need_exp)
+    if (st == CACHE_OK && !*need_exp && old == NULL) /* a replace adds no item */
         cache_grow_if_wanted(c);
     return st;
 }
 
 /* SET/ADD/REPLACE/CAS: links it, or a copy with an exptime slot if needed. */
-static cache_status cache_store_plain(cache_thread *t, item *it, const cache_store_opts *o,
+CACHE_INLINE cache_status cache_store_plain(cache_thread *t, item *it, const cache_store_opts *o,
                                       uint64_t *cas_out)
 {
     bool need_exp;

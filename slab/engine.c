@@ -13,19 +13,6 @@
 
 /* ---- time ----------------------------------------------------------------- */
 
-uint32_t engine_now(const cache *c, int64_t *unix_now)
-{
-    int64_t t = c->opts.clock(c->opts.clock_arg);
-    if (unix_now != NULL)
-        *unix_now = t;
-    int64_t rel = t - c->epoch;
-    if (rel < 2)
-        rel = 2;
-    if (rel > (int64_t)UINT32_MAX)
-        rel = UINT32_MAX;
-    return (uint32_t)rel;
-}
-
 uint32_t engine_exptime(const cache *c, int64_t exptime, int64_t unix_now)
 {
     if (exptime == 0)
@@ -37,27 +24,6 @@ uint32_t engine_exptime(const cache *c, int64_t exptime, int64_t unix_now)
     if (rel < 1)
         return 1;
     return rel > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)rel;
-}
-
-engine_dead engine_item_dead(const cache *c, const item *it, uint32_t now)
-{
-    uint32_t exp = item_exptime(it);
-    if (exp != 0 && exp <= now)
-        return ENGINE_EXPIRED;
-    uint64_t fw = atomic_load_explicit(&((cache *)c)->flush_time, memory_order_acquire);
-    uint32_t ft = (uint32_t)fw;
-    if (ft == 0 || now < ft)
-        return ENGINE_ALIVE;
-    uint32_t atime = atomic_load_explicit(&((item *)it)->atime, memory_order_relaxed);
-    if (atime < ft)
-        return ENGINE_FLUSHED;
-    if (atime > ft)
-        return ENGINE_ALIVE;
-    if (fw & ENGINE_FLUSH_INCLUSIVE)
-        return ENGINE_FLUSHED;
-    uint64_t fc = atomic_load_explicit(&((cache *)c)->flush_cas, memory_order_relaxed);
-    uint64_t cas = item_cas(it);
-    return (fc != 0 && cas != 0 && cas < fc) ? ENGINE_FLUSHED : ENGINE_ALIVE;
 }
 
 uint64_t engine_item_hv(const item *it)

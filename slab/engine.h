@@ -145,8 +145,20 @@ static inline unsigned engine_class_of(const cache *c, const item *it)
     return slab_class_of(c->arena, engine_ref(c, it));
 }
 
-/* Current engine second (calls the clock once); *unix_now gets unix time. */
-uint32_t engine_now(const cache *c, int64_t *unix_now);
+/* Current engine second (calls the clock once); *unix_now gets unix time.
+ * Inline: every operation reads the clock once. */
+static inline uint32_t engine_now(const cache *c, int64_t *unix_now)
+{
+    int64_t t = c->opts.clock(c->opts.clock_arg);
+    if (unix_now != NULL)
+        *unix_now = t;
+    int64_t rel = t - c->epoch;
+    if (rel < 2)
+        rel = 2;
+    if (rel > (int64_t)UINT32_MAX)
+        rel = UINT32_MAX;
+    return (uint32_t)rel;
+}
 
 /* Converts a memcached exptime argument to engine seconds (0 = never). */
 uint32_t engine_exptime(const cache *c, int64_t exptime, int64_t unix_now);
@@ -156,8 +168,28 @@ typedef enum engine_dead {
     ENGINE_ALIVE = 0, ENGINE_EXPIRED, ENGINE_FLUSHED
 } engine_dead;
 
-/* Whether a linked item has expired or been flushed as of `now`. */
-engine_dead engine_item_dead(const cache *c, const item *it, uint32_t now);
+/* Whether a linked item has expired or been flushed as of `now`. Inline:
+ * every lookup asks. */
+static inline engine_dead engine_item_dead(const cache *c, const item *it, uint32_t now)
+{
+    uint32_t exp = item_exptime(it);
+    if (exp != 0 && exp <= now)
+        return ENGINE_EXPIRED;
+    uint64_t fw = atomic_load_explicit(&((cache *)c)->flush_time, memory_order_acquire);
+    uint32_t ft = (uint32_t)fw;
+    if (ft == 0 || now < ft)
+        return ENGINE_ALIVE;
+    uint32_t atime = atomic_load_explicit(&((item *)it)->atime, memory_order_relaxed);
+    if (atime < ft)
+        return ENGINE_FLUSHED;
+    if (atime > ft)
+        return ENGINE_ALIVE;
+    if (fw & ENGINE_FLUSH_INCLUSIVE)
+        return ENGINE_FLUSHED;
+    uint64_t fc = atomic_load_explicit(&((cache *)c)->flush_cas, memory_order_relaxed);
+    uint64_t cas = item_cas(it);
+    return (fc != 0 && cas != 0 && cas < fc) ? ENGINE_FLUSHED : ENGINE_ALIVE;
+}
 
 /* The hash value of an item's key. The caller keeps the item from being freed. */
 uint64_t engine_item_hv(const item *it);

@@ -30,6 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 #define HASH_POWER_MIN 10
@@ -58,15 +61,18 @@
 #define HASH_LOAD_MAX 2
 
 #define HASH_PACE_CHECK 32
+/* Spins on a held stripe before sleeping on it. */
+#define HASH_SPINS 100
 #define HASH_PACE_NS 500000
 
 /*
- * One lock stripe. Not padded to a cache line: with thousands of stripes two
- * workers rarely touch neighbours at once, and padding would cost 24 bytes a
- * stripe of resident memory (measured in the bench/memfill.py fill).
+ * One lock stripe (see hash_mutex in hash.h): 8192 stripes take 32 KB, not
+ * the 320 KB of pthread mutexes. Not padded to a cache line: with thousands
+ * of stripes two workers rarely touch neighbours at once, and padding would
+ * cost resident memory (measured in the bench/memfill.py fill).
  */
 typedef struct hash_stripe {
-    pthread_mutex_t mutex;
+    hash_mutex mutex;
 } hash_stripe;
 
 struct hash_table {
@@ -197,11 +203,9 @@ static uint64_t hash_item_hv(const hash_table *h, hash_ref ref)
 
 static bool hash_stripes_create(hash_table *h, unsigned count)
 {
-    h->stripes = calloc(count, sizeof(hash_stripe));
+    h->stripes = calloc(count, sizeof(hash_stripe)); /* all free (0) */
     if (h->stripes == NULL)
         return false;
-    for (unsigned i = 0; i < count; i++)
-        pthread_mutex_init(&h->stripes[i].mutex, NULL);
     h->stripe_mask = count - 1;
     return true;
 }
@@ -236,8 +240,6 @@ void hash_destroy(hash_table *h)
         return;
     for (unsigned p = 0; p <= HASH_POWER_MAX; p++)
         hash_array_free(atomic_load(&h->arrays[p]), p);
-    for (uint64_t i = 0; i <= h->stripe_mask; i++)
-        pthread_mutex_destroy(&h->stripes[i].mutex);
     pthread_mutex_destroy(&h->expand_mutex);
     free(h->stripes);
     free(h);
@@ -245,9 +247,41 @@ void hash_destroy(hash_table *h)
 
 /* ---- stripe locks ------------------------------------------------------- */
 
-static pthread_mutex_t *hash_stripe_mutex(hash_table *h, uint64_t hv)
+static hash_mutex *hash_stripe_mutex(hash_table *h, uint64_t hv)
 {
     return &h->stripes[hv & h->stripe_mask].mutex;
+}
+
+static void hash_futex(hash_mutex *m, int op, uint32_t val)
+{
+    (void)syscall(SYS_futex, (uint32_t *)&m->word, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+}
+
+static inline void hash_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+void hash_mutex_wait(hash_mutex *m)
+{
+    for (unsigned i = 0; i < HASH_SPINS; i++) {
+        uint32_t cur = atomic_load_explicit(&m->word, memory_order_relaxed);
+        if (cur == 0 && atomic_compare_exchange_weak_explicit(
+                            &m->word, &cur, 1, memory_order_acquire, memory_order_relaxed))
+            return;
+        if (cur == 2)
+            break;
+        hash_cpu_relax();
+    }
+    while (atomic_exchange_explicit(&m->word, 2, memory_order_acquire) != 0)
+        hash_futex(m, FUTEX_WAIT, 2);
+}
+
+void hash_mutex_wake(hash_mutex *m)
+{
+    hash_futex(m, FUTEX_WAKE, 1);
 }
 
 void hash_lock(hash_table *h, uint64_t hv)
@@ -255,7 +289,7 @@ void hash_lock(hash_table *h, uint64_t hv)
     if (h == NULL)
         return;
     hash_debug_note_lock(h, hv);
-    pthread_mutex_lock(hash_stripe_mutex(h, hv));
+    hash_mutex_lock(hash_stripe_mutex(h, hv));
 }
 
 void hash_unlock(hash_table *h, uint64_t hv)
@@ -263,7 +297,7 @@ void hash_unlock(hash_table *h, uint64_t hv)
     if (h == NULL)
         return;
     hash_debug_note_unlock(h, hv);
-    pthread_mutex_unlock(hash_stripe_mutex(h, hv));
+    hash_mutex_unlock(hash_stripe_mutex(h, hv));
 }
 
 bool hash_trylock(hash_table *h, uint64_t hv)
@@ -273,7 +307,7 @@ bool hash_trylock(hash_table *h, uint64_t hv)
 #ifdef CASHEW_DEBUG
     assert(hash_held_table == NULL && "hash: second stripe lock tried");
 #endif
-    if (pthread_mutex_trylock(hash_stripe_mutex(h, hv)) != 0)
+    if (!hash_mutex_trylock(hash_stripe_mutex(h, hv)))
         return false;
     hash_debug_note_lock(h, hv);
     return true;
@@ -325,6 +359,14 @@ hash_ref hash_find_locked(hash_table *h, uint64_t hv, const char *key, size_t nk
         ref = *hash_link_of(h, ref);
     }
     return 0;
+}
+
+hash_ref *hash_chain_locked(hash_table *h, uint64_t hv)
+{
+    if (h == NULL)
+        return NULL;
+    hash_debug_assert_holds(h, hv);
+    return hash_bucket_locked(h, hv);
 }
 
 void hash_insert_locked(hash_table *h, uint64_t hv, hash_ref ref)

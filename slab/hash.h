@@ -41,6 +41,7 @@
 #ifndef CASHEW_SLAB_HASH_H
 #define CASHEW_SLAB_HASH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,47 @@ typedef struct hash_item_ops {
 typedef struct hash_table hash_table; /* opaque */
 
 /*
+ * hash_mutex: the 4-byte futex lock each stripe is, also used by slab.c for
+ * its class locks. Word 0 = free (so zeroed memory is an unlocked mutex, and
+ * there is nothing to destroy), 1 = held, 2 = held and a thread may sleep
+ * on it. Taking and dropping a free one is one atomic instruction each
+ * (inline), a fraction of a pthread mutex's path; a waiter spins briefly,
+ * then sleeps in the kernel (hash_mutex_wait), and the unlocker of a word
+ * marked 2 wakes one (hash_mutex_wake). Not recursive, no owner checks;
+ * never hold one across I/O or a sleep. The acquire/release atomics on the
+ * word are the happens-before edges that ThreadSanitizer follows.
+ */
+typedef struct hash_mutex {
+    _Atomic uint32_t word;
+} hash_mutex;
+
+/* The contended paths: wait until the caller holds m / wake one sleeper. */
+void hash_mutex_wait(hash_mutex *m);
+void hash_mutex_wake(hash_mutex *m);
+
+static inline void hash_mutex_lock(hash_mutex *m)
+{
+    uint32_t free_word = 0;
+    if (!atomic_compare_exchange_strong_explicit(&m->word, &free_word, 1, memory_order_acquire,
+                                                 memory_order_relaxed))
+        hash_mutex_wait(m);
+}
+
+/* True if it took m (never waits). */
+static inline bool hash_mutex_trylock(hash_mutex *m)
+{
+    uint32_t free_word = 0;
+    return atomic_compare_exchange_strong_explicit(&m->word, &free_word, 1, memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+static inline void hash_mutex_unlock(hash_mutex *m)
+{
+    if (atomic_exchange_explicit(&m->word, 0, memory_order_release) == 2)
+        hash_mutex_wake(m);
+}
+
+/*
  * 64-bit hash of a key: XXH3_64bits with seed 0, so it is stable across
  * runs and builds. A NULL key hashes like the empty key. Pure; any thread.
  */
@@ -89,8 +131,8 @@ hash_table *hash_create(unsigned power, unsigned stripes, const hash_item_ops *o
 void hash_destroy(hash_table *h);
 
 /*
- * The stripe lock guarding every key whose hash is hv (a plain mutex:
- * never held across I/O or a sleep). A thread holds at most one stripe at a
+ * The stripe lock guarding every key whose hash is hv (a hash_mutex:
+ * never held across I/O or a sleep; not recursive). A thread holds at most one stripe at a
  * time; debug builds assert that, and that hash_unlock releases the stripe
  * this thread holds. hash_trylock returns true if it took the lock. A NULL
  * table is ignored (trylock: false).
@@ -107,6 +149,15 @@ bool hash_trylock(hash_table *h, uint64_t hv);
  */
 /* Ref of the item with this key, or 0. */
 hash_ref hash_find_locked(hash_table *h, uint64_t hv, const char *key, size_t nkey);
+/*
+ * The bucket slot holding the first ref of hv's chain (NULL for a NULL
+ * table); the rest of the chain follows the items' own links (ops.next).
+ * For an owner that walks chains inline instead of through the callbacks:
+ * it may read the chain, and swap one linked item for another in the same
+ * position (what hash_replace_locked does; the item count is unchanged),
+ * but must not add or remove items. Valid while hv's stripe is held.
+ */
+hash_ref *hash_chain_locked(hash_table *h, uint64_t hv);
 /* Links `ref` (whose key hashes to hv and is not yet in the table) at the
  * head of its chain; counts one more item. */
 void hash_insert_locked(hash_table *h, uint64_t hv, hash_ref ref);

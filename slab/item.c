@@ -142,18 +142,6 @@ void item_set_segment(item *it, unsigned seg)
                                                     memory_order_relaxed));
 }
 
-bool item_ref(item *it)
-{
-    uint32_t old = atomic_load_explicit(&it->state, memory_order_relaxed);
-    do {
-        if ((old & ITEM_REF_MASK) == ITEM_REF_MASK)
-            return false;
-    } while (!atomic_compare_exchange_weak_explicit(&it->state, &old, old + 1,
-                                                    memory_order_acquire,
-                                                    memory_order_relaxed));
-    return true;
-}
-
 bool item_pin(item *it)
 {
     uint32_t old = atomic_load_explicit(&it->state, memory_order_relaxed);
@@ -165,13 +153,6 @@ bool item_pin(item *it)
                                                     memory_order_acquire,
                                                     memory_order_relaxed));
     return true;
-}
-
-bool item_unref(item *it)
-{
-    uint32_t old = atomic_fetch_sub_explicit(&it->state, 1, memory_order_acq_rel);
-    assert((old & ITEM_REF_MASK) != 0 && "item: reference count underflow");
-    return (old & ITEM_REF_MASK) == 1;
 }
 
 void item_mark_linked(item *it)

@@ -60,6 +60,7 @@
 #ifndef CASHEW_SLAB_ITEM_H
 #define CASHEW_SLAB_ITEM_H
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -177,8 +178,19 @@ void item_set_segment(item *it, unsigned seg);
  * Takes one more reference. Returns false (taking none) if the count is
  * saturated. The caller must know the item cannot be freed meanwhile (it
  * holds the key's stripe lock with the item linked, or a reference).
+ * Inline, as item_unref: every get takes and drops one.
  */
-bool item_ref(item *it);
+static inline bool item_ref(item *it)
+{
+    uint32_t old = atomic_load_explicit(&it->state, memory_order_relaxed);
+    do {
+        if ((old & ITEM_REF_MASK) == ITEM_REF_MASK)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&it->state, &old, old + 1,
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed));
+    return true;
+}
 
 /*
  * Takes a reference only if the item is linked (lock-free; used by walkers
@@ -187,7 +199,12 @@ bool item_ref(item *it);
 bool item_pin(item *it);
 
 /* Drops one reference; returns true if it was the last (caller frees). */
-bool item_unref(item *it);
+static inline bool item_unref(item *it)
+{
+    uint32_t old = atomic_fetch_sub_explicit(&it->state, 1, memory_order_acq_rel);
+    assert((old & ITEM_REF_MASK) != 0 && "item: reference count underflow");
+    return (old & ITEM_REF_MASK) == 1;
+}
 
 /* Marks the item linked, taking the table's reference. */
 void item_mark_linked(item *it);
@@ -246,10 +263,45 @@ static inline uint32_t item_exptime(const item *it)
     return atomic_load_explicit((_Atomic uint32_t *)slot, memory_order_relaxed);
 }
 
-/* Whether the item's key is key[0..nkey). */
+/*
+ * Whether a[0..n) equals b[0..n): 8-byte words (the last one overlapping),
+ * cheaper than a memcmp call for keys, which are at most 250 bytes.
+ */
+static inline bool item_bytes_equal(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t u, v, w, z;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&w, a + n - 4, 4);
+        memcpy(&z, b + n - 4, 4);
+        return u == v && w == z;
+    }
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
+/* Whether the item's key is key[0..nkey) (the length decides first). */
 static inline bool item_key_equals(const item *it, const char *key, size_t nkey)
 {
-    return item_nkey(it) == nkey && memcmp(item_key(it), key, nkey) == 0;
+    uint32_t st = item_state(it);
+    if ((st >> ITEM_NKEY_SHIFT) != nkey)
+        return false;
+    const char *k = __builtin_expect((st & ITEM_CHAINED) != 0, 0)
+                        ? item_key_chained(it)
+                        : (const char *)it + ITEM_HEADER_SIZE + item_options_size(st);
+    return item_bytes_equal(k, key, nkey);
 }
 
 uint64_t item_cas(const item *it);

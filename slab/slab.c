@@ -91,22 +91,6 @@ const char *slab_params_check(const slab_params *p)
 
 /* ---- arena -------------------------------------------------------------- */
 
-/*
- * A class lock is held for a few dozen instructions by every allocation and
- * free of its class: adaptive (spins briefly before sleeping) where glibc
- * offers it, so workers meeting on it rarely make a futex call.
- */
-static void slab_class_lock_init(pthread_mutex_t *lock)
-{
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP /* glibc: the type is an enum */
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-    pthread_mutex_init(lock, &attr);
-    pthread_mutexattr_destroy(&attr);
-}
-
 /* slab_class_for by binary search over the class sizes. */
 static unsigned slab_class_search(const slab_arena *a, size_t size)
 {
@@ -143,7 +127,7 @@ static void slab_classes_setup(slab_arena *a, const slab_params *p)
     a->nclasses = slab_layout(p, sizes, SLAB_CLASSES_MAX);
     for (unsigned i = 1; i <= a->nclasses; i++) {
         slab_class *k = &a->classes[i];
-        slab_class_lock_init(&k->lock);
+        atomic_init(&k->lock.word, 0); /* a free hash_mutex */
         k->size = sizes[i - 1];
         k->per_page = (uint32_t)(a->page_size / k->size);
     }
@@ -201,8 +185,6 @@ void slab_arena_destroy(slab_arena *a)
         munmap(a->base, a->size);
         pthread_mutex_destroy(&a->pool_lock);
     }
-    for (unsigned i = 1; i <= a->nclasses; i++)
-        pthread_mutex_destroy(&a->classes[i].lock);
     free((void *)a->page_class);
     free(a->pool_free);
     free(a);
@@ -272,9 +254,9 @@ bool slab_page_grant(slab_arena *a, unsigned id)
     if (id == 0 || id > a->nclasses)
         return false;
     slab_class *k = &a->classes[id];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     bool ok = k->carve_left == 0 && slab_new_page_locked(a, id, true);
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
     return ok;
 }
 
@@ -314,13 +296,13 @@ hash_ref slab_alloc(slab_arena *a, unsigned id, size_t requested)
     if (id == 0 || id > a->nclasses)
         return 0;
     slab_class *k = &a->classes[id];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     hash_ref ref = slab_take_locked(a, k, id);
     if (ref != 0) {
         k->used++;
         k->requested += requested;
     }
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
     return ref;
 }
 
@@ -333,7 +315,7 @@ void slab_free(slab_arena *a, hash_ref ref, size_t requested)
 {
     unsigned id = slab_class_of(a, ref);
     slab_class *k = &a->classes[id];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     k->used--;
     k->requested -= requested;
     if (atomic_load(&a->moving_page) == slab_page_of(a, ref) + 1) {
@@ -343,7 +325,7 @@ void slab_free(slab_arena *a, hash_ref ref, size_t requested)
         k->free_head = ref;
         k->free_count++;
     }
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
 }
 
 void slab_class_info_read(slab_arena *a, unsigned id, slab_class_info *out)
@@ -352,14 +334,14 @@ void slab_class_info_read(slab_arena *a, unsigned id, slab_class_info *out)
     if (id == 0 || id > a->nclasses)
         return;
     slab_class *k = &a->classes[id];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     out->size = k->size;
     out->per_page = k->per_page;
     out->pages = k->pages;
     out->used = k->used;
     out->free = k->free_count + k->carve_left;
     out->requested = k->requested;
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
 }
 
 /* ---- page moves --------------------------------------------------------- */
@@ -390,7 +372,7 @@ bool slab_page_detach(slab_arena *a, uint32_t page)
     if (id == 0)
         return false;
     slab_class *k = &a->classes[id];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     uint32_t none = 0;
     bool ok = atomic_load(&a->page_class[page]) == id &&
               atomic_compare_exchange_strong(&a->moving_page, &none, page + 1);
@@ -403,7 +385,7 @@ bool slab_page_detach(slab_arena *a, uint32_t page)
         uint64_t freed = slab_unlist_page_locked(a, k, page);
         a->moving_used = k->per_page - uncarved - freed;
     }
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
     return ok;
 }
 
@@ -413,9 +395,9 @@ uint64_t slab_page_used(slab_arena *a)
     if (moving == 0)
         return 0;
     slab_class *k = &a->classes[atomic_load(&a->page_class[moving - 1])];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     uint64_t used = a->moving_used;
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
     return used;
 }
 
@@ -423,11 +405,11 @@ void slab_page_release(slab_arena *a, uint32_t page)
 {
     unsigned id = atomic_load(&a->page_class[page]);
     slab_class *k = &a->classes[id];
-    pthread_mutex_lock(&k->lock);
+    hash_mutex_lock(&k->lock);
     k->pages--;
     atomic_store(&a->page_class[page], 0);
     atomic_store(&a->moving_page, 0);
-    pthread_mutex_unlock(&k->lock);
+    hash_mutex_unlock(&k->lock);
     madvise(a->base + slab_page_offset(a, page), a->page_size, MADV_DONTNEED);
     slab_pool_give(a, page);
 }

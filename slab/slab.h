@@ -29,7 +29,7 @@
  * chunks go on the class's free list, linked through their first 4 bytes.
  * The slab layer knows nothing of items: it hands out and takes back chunks.
  *
- * Locks: each class has its own mutex (the last lock in the engine's order:
+ * Locks: each class has its own mutex (a hash_mutex; the last lock in the engine's order:
  * hash stripe -> LRU -> slab class); a page pool mutex, taken only inside a
  * class lock, guards the pages nobody owns. All functions here take the locks
  * they need themselves.
@@ -63,7 +63,7 @@ typedef struct slab_params {
 } slab_params;
 
 typedef struct slab_class {
-    pthread_mutex_t lock;
+    hash_mutex lock;      /* zeroed = free; nothing to set up or destroy */
     uint32_t size;        /* chunk size, bytes */
     uint32_t per_page;    /* chunks per page */
     hash_ref free_head;   /* free list through the chunks' first word */

@@ -10,6 +10,7 @@
 #include "tests/check.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -444,6 +445,81 @@ static void test_lock_contract(void)
 #endif
 }
 
+/* ---- hash_mutex and hash_chain_locked ----------------------------------- */
+
+enum { MX_THREADS = 4, MX_ROUNDS = 100000 };
+
+typedef struct mx_shared {
+    hash_mutex m;
+    uint64_t counter; /* plain: only the mutex orders the increments */
+} mx_shared;
+
+static void *mx_worker(void *arg)
+{
+    mx_shared *s = arg;
+    for (unsigned i = 0; i < MX_ROUNDS; i++) {
+        if (i % 2 == 0) {
+            hash_mutex_lock(&s->m);
+        } else {
+            while (!hash_mutex_trylock(&s->m))
+                ;
+        }
+        uint64_t v = s->counter;
+        if (i % 1024 == 0)
+            sched_yield(); /* sleepers: exercises the futex wait and wake */
+        s->counter = v + 1;
+        hash_mutex_unlock(&s->m);
+    }
+    return NULL;
+}
+
+/* Mutual exclusion (no lost increment) and trylock on a held mutex. */
+static void test_mutex(void)
+{
+    mx_shared s = {.counter = 0};
+    atomic_init(&s.m.word, 0);
+    CHECK(hash_mutex_trylock(&s.m));
+    CHECK(!hash_mutex_trylock(&s.m));
+    hash_mutex_unlock(&s.m);
+    pthread_t th[MX_THREADS];
+    for (int i = 0; i < MX_THREADS; i++)
+        pthread_create(&th[i], NULL, mx_worker, &s);
+    for (int i = 0; i < MX_THREADS; i++)
+        pthread_join(th[i], NULL);
+    CHECK_EQ_U64(s.counter, (uint64_t)MX_THREADS * MX_ROUNDS);
+    CHECK_EQ_U64(atomic_load(&s.m.word), 0);
+}
+
+/* The chain seen through hash_chain_locked, and an in-place swap through it. */
+static void test_chain_slot(void)
+{
+    fake_arena a;
+    hash_item_ops ops;
+    fake_arena_init(&a, 8, &ops);
+    hash_table *h = hash_create(10, 64, &ops);
+    CHECK(hash_chain_locked(NULL, 1) == NULL);
+    hash_ref r1 = insert_key(h, &a, "alpha");
+    uint64_t hv = hash_key("alpha", 5);
+    hash_lock(h, hv);
+    hash_ref *slot = hash_chain_locked(h, hv);
+    hash_ref seen = 0;
+    for (hash_ref ref = *slot; ref != 0; ref = *fake_next(&a, ref))
+        seen |= ref == r1;
+    CHECK(seen);
+    hash_ref r2 = fake_new(&a, "alpha"); /* the replacement, same key */
+    hash_ref *link = slot;
+    while (*link != r1)
+        link = fake_next(&a, *link);
+    *fake_next(&a, r2) = *fake_next(&a, r1);
+    *link = r2;
+    *fake_next(&a, r1) = 0;
+    CHECK_EQ_U64(hash_find_locked(h, hv, "alpha", 5), r2);
+    hash_unlock(h, hv);
+    CHECK_EQ_U64(items_of(h), 1);
+    hash_destroy(h);
+    free(a.items);
+}
+
 /* ---- concurrent growth -------------------------------------------------- */
 
 enum {
@@ -683,7 +759,9 @@ int main(void)
     test_hash_key();
     test_basic();
     test_collisions();
+    test_chain_slot();
     test_growth_single_thread();
+    test_mutex();
     test_concurrent_growth();
     return check_done("test_hash");
 }

@@ -153,10 +153,46 @@ static void test_chained(void)
     CHECK(p.head_size > 128);
 }
 
+/*
+ * The word-wise key compare: every length 1..250 (every tail shape of the
+ * 8/4/1-byte paths), keys at an odd address, a difference at each position
+ * found, and a key of another length never equal.
+ */
+static void test_key_compare(void)
+{
+    static char key[251], probe[252];
+    unsigned misses = 0, false_hits = 0;
+    for (size_t n = 1; n <= 250; n++) {
+        for (size_t i = 0; i < n; i++)
+            key[i] = (char)('a' + (i * 7 + n) % 26);
+        item_plan p;
+        item_plan_make(&p, true, n, 3, false, false, 4096);
+        item *it = (item *)buf;
+        item_init(it, &p, key, 0, 0, 1, 4096, 1);
+        char *q = probe + 1; /* unaligned on purpose */
+        memcpy(q, key, n);
+        misses += !item_key_equals(it, q, n);
+        misses += !item_bytes_equal(key, q, n);
+        for (size_t i = 0; i < n; i++) {
+            q[i] ^= 0x20;
+            false_hits += item_key_equals(it, q, n);
+            false_hits += item_bytes_equal(key, q, n);
+            q[i] ^= 0x20;
+        }
+        false_hits += item_key_equals(it, q, n - 1);
+        q[n] = 'z';
+        false_hits += n < 250 && item_key_equals(it, q, n + 1);
+    }
+    CHECK_EQ_U64(misses, 0);
+    CHECK_EQ_U64(false_hits, 0);
+    CHECK(item_bytes_equal("", "x", 0));
+}
+
 int main(void)
 {
     test_header_size();
     test_fields();
+    test_key_compare();
     test_refcounts();
     test_chained();
     return check_done("test_item");
