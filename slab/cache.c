@@ -288,7 +288,7 @@ void cache_thread_destroy(cache_thread *t)
 item *cache_lookup_locked(cache_thread *t, const char *key, size_t nkey,
                           uint64_t hv, uint32_t now, bool is_get)
 {
-    return cache_lookup_inline(t, key, nkey, hv, now, is_get);
+    return cache_lookup_inline_locked(t, key, nkey, hv, now, is_get);
 }
 
 /* A hit: FETCHED on the first, ACTIVE after; atime now and then. No LRU lock. */
@@ -303,7 +303,7 @@ item *cache_get_ref(cache_thread *t, const char *key, size_t nkey, uint64_t hv,
                     uint32_t now, bool is_get)
 {
     hash_lock(t->c->hash, hv);
-    item *it = cache_lookup_inline(t, key, nkey, hv, now, is_get);
+    item *it = cache_lookup_inline_locked(t, key, nkey, hv, now, is_get);
     if (it != NULL && !item_ref(it))
         it = NULL;
     if (it != NULL && is_get)

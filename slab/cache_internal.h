@@ -59,8 +59,8 @@ CACHE_INLINE item *cache_find_locked(cache *c, uint64_t hv, const char *key, siz
 }
 
 /* cache_lookup_locked, inlined into the hot paths (get, mg, set). */
-CACHE_INLINE item *cache_lookup_inline(cache_thread *t, const char *key, size_t nkey,
-                                       uint64_t hv, uint32_t now, bool is_get)
+CACHE_INLINE item *cache_lookup_inline_locked(cache_thread *t, const char *key, size_t nkey,
+                                              uint64_t hv, uint32_t now, bool is_get)
 {
     cache *c = t->c;
     item *it = cache_find_locked(c, hv, key, nkey);

@@ -147,7 +147,7 @@ static item *cache_get_hit(cache_thread *t, const char *key, size_t nkey, uint64
     uint32_t now = w->now, touch_exp = w->touch_exp, recache_exp = w->recache_exp;
     *need_copy = false;
     hash_lock(t->c->hash, hv);
-    item *it = cache_lookup_inline(t, key, nkey, hv, now, true);
+    item *it = cache_lookup_inline_locked(t, key, nkey, hv, now, true);
     if (it != NULL && !item_ref(it))
         it = NULL;
     if (it != NULL && o->touch && !cache_get_touch_locked(t, it, hv, touch_exp, now)) {
@@ -295,7 +295,7 @@ static cache_status cache_store_link(cache_thread *t, item *it, const cache_stor
     uint32_t now = engine_now(c, NULL);
     *need_exp = false;
     hash_lock(c->hash, hv);
-    item *old = cache_lookup_inline(t, item_key(it), item_nkey(it), hv, now, false);
+    item *old = cache_lookup_inline_locked(t, item_key(it), item_nkey(it), hv, now, false);
     bool stale;
     cache_status st = cache_store_verdict(t, o, old, &stale);
     if (st == CACHE_OK && stale && !cache_make_stale_locked(c, hv, it, old, want_exp))

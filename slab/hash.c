@@ -319,7 +319,7 @@ bool hash_trylock(hash_table *h, uint64_t hv)
  * The bucket slot that holds hv's chain right now. The answer stays right
  * for as long as the caller keeps hv's stripe lock.
  */
-static hash_ref *hash_bucket_locked(hash_table *h, uint64_t hv)
+static inline hash_ref *hash_bucket_locked(hash_table *h, uint64_t hv)
 {
     unsigned layout = atomic_load_explicit(&h->layout, memory_order_acquire);
     unsigned power = layout & HASH_LAYOUT_POWER_MASK;

@@ -155,38 +155,7 @@ bool item_pin(item *it)
     return true;
 }
 
-void item_mark_linked(item *it)
-{
-    uint32_t old = atomic_fetch_add_explicit(&it->state, ITEM_LINKED + 1,
-                                             memory_order_release);
-    assert(!(old & ITEM_LINKED) && (old & ITEM_REF_MASK) < ITEM_REF_MASK);
-    (void)old;
-}
-
-bool item_mark_unlinked(item *it)
-{
-    uint32_t old = atomic_fetch_sub_explicit(&it->state, ITEM_LINKED + 1,
-                                             memory_order_acq_rel);
-    assert((old & ITEM_LINKED) && (old & ITEM_REF_MASK) != 0);
-    return (old & ITEM_REF_MASK) == 1;
-}
-
 /* ---- fields ------------------------------------------------------------- */
-
-uint64_t item_cas(const item *it)
-{
-    if (!(item_state(it) & ITEM_HAS_CAS))
-        return 0;
-    uint64_t cas;
-    memcpy(&cas, item_options(it), sizeof(cas));
-    return cas;
-}
-
-void item_set_cas(item *it, uint64_t cas)
-{
-    if (item_state(it) & ITEM_HAS_CAS)
-        memcpy(item_options(it), &cas, sizeof(cas));
-}
 
 static _Atomic uint32_t *item_exptime_slot(const item *it)
 {

@@ -207,10 +207,22 @@ static inline bool item_unref(item *it)
 }
 
 /* Marks the item linked, taking the table's reference. */
-void item_mark_linked(item *it);
+static inline void item_mark_linked(item *it)
+{
+    uint32_t old = atomic_fetch_add_explicit(&it->state, ITEM_LINKED + 1,
+                                             memory_order_release);
+    assert(!(old & ITEM_LINKED) && (old & ITEM_REF_MASK) < ITEM_REF_MASK);
+    (void)old;
+}
 
 /* Clears LINKED and drops the table's reference; true if it was the last. */
-bool item_mark_unlinked(item *it);
+static inline bool item_mark_unlinked(item *it)
+{
+    uint32_t old = atomic_fetch_sub_explicit(&it->state, ITEM_LINKED + 1,
+                                             memory_order_acq_rel);
+    assert((old & ITEM_LINKED) && (old & ITEM_REF_MASK) != 0);
+    return (old & ITEM_REF_MASK) == 1;
+}
 
 /* ---- fields ------------------------------------------------------------- */
 
@@ -304,8 +316,22 @@ static inline bool item_key_equals(const item *it, const char *key, size_t nkey)
     return item_bytes_equal(k, key, nkey);
 }
 
-uint64_t item_cas(const item *it);
-void item_set_cas(item *it, uint64_t cas);          /* before linking only */
+/* The CAS, 0 without a CAS field. */
+static inline uint64_t item_cas(const item *it)
+{
+    if (!(item_state(it) & ITEM_HAS_CAS))
+        return 0;
+    uint64_t cas;
+    memcpy(&cas, item_options(it), sizeof(cas));
+    return cas;
+}
+
+/* Sets the CAS (no-op without a CAS field); before linking only. */
+static inline void item_set_cas(item *it, uint64_t cas)
+{
+    if (item_state(it) & ITEM_HAS_CAS)
+        memcpy(item_options(it), &cas, sizeof(cas));
+}
 void item_set_exptime(item *it, uint32_t exptime);  /* needs HAS_EXP */
 uint32_t item_cflags(const item *it);
 bool item_key_binary(const item *it);

@@ -53,11 +53,6 @@ void lru_teardown(lru *l)
     pthread_mutex_destroy(&l->lock);
 }
 
-lru *lru_of(cache *c, const item *it)
-{
-    return &c->lrus[engine_class_of(c, it)];
-}
-
 static void lru_stat(lru *l, enum lru_stat s, uint64_t n)
 {
     engine_count_shared(&l->stat[s], n);

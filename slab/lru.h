@@ -32,7 +32,10 @@ void lru_setup(lru *l);
 void lru_teardown(lru *l);
 
 /* The LRU an item belongs to (its page's class). */
-lru *lru_of(cache *c, const item *it);
+static inline lru *lru_of(cache *c, const item *it)
+{
+    return &c->lrus[engine_class_of(c, it)];
+}
 
 /*
  * Puts a just-linked item at the head of the segment it belongs in (TEMP for
