@@ -432,6 +432,7 @@ unsigned lru_juggle(cache *c, unsigned id, uint32_t now, unsigned budget)
 
 #define LRU_SLEEP_MIN_US 1000
 #define LRU_SLEEP_MAX_US 100000
+#define LRU_SLEEP_BUSY_MAX_US 10000 /* longest sleep while passes still find work */
 #define LRU_BUDGET 500
 
 static bool lru_class_empty(cache *c, unsigned id)
@@ -441,6 +442,24 @@ static bool lru_class_empty(cache *c, unsigned id)
         if (atomic_load_explicit(&l->count[seg], memory_order_relaxed) != 0)
             return false;
     return true;
+}
+
+/*
+ * The maintainer's next sleep: a pass that found much to do (a quarter of
+ * a class budget, or a busy lock) halves it down to the minimum; some work
+ * stretches it by a millisecond up to LRU_SLEEP_BUSY_MAX_US; no work
+ * doubles it up to the maximum. Under a steady load the thread wakes about
+ * a hundred times a second, not a thousand: each wake is a context switch
+ * that takes a CPU from the workers.
+ */
+static uint64_t lru_next_sleep(uint64_t sleep_us, unsigned done, bool deferred)
+{
+    if (deferred || done >= LRU_BUDGET / 4)
+        return sleep_us / 2 > LRU_SLEEP_MIN_US ? sleep_us / 2 : LRU_SLEEP_MIN_US;
+    if (done > 0)
+        return sleep_us >= LRU_SLEEP_BUSY_MAX_US ? sleep_us
+               : (sleep_us + 1000 > LRU_SLEEP_BUSY_MAX_US ? LRU_SLEEP_BUSY_MAX_US : sleep_us + 1000);
+    return sleep_us * 2 > LRU_SLEEP_MAX_US ? LRU_SLEEP_MAX_US : sleep_us * 2;
 }
 
 static void *lru_maintainer_main(void *arg)
@@ -457,8 +476,7 @@ static void *lru_maintainer_main(void *arg)
             done += lru_juggle_run(c, id, now, LRU_BUDGET, true, &deferred);
             any_deferred |= deferred;
         }
-        sleep_us = done > 0 || any_deferred ? LRU_SLEEP_MIN_US
-                            : (sleep_us * 2 > LRU_SLEEP_MAX_US ? LRU_SLEEP_MAX_US : sleep_us * 2);
+        sleep_us = lru_next_sleep(sleep_us, done, any_deferred);
     }
     return NULL;
 }
