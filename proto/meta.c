@@ -481,14 +481,18 @@ static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key
             p++;
             continue;
         }
-        tok.ptr = p++;
-        while (p < end && *p != ' ')
-            p++;
-        tok.len = (size_t)(p - tok.ptr);
+        const char *q = p + 1;
+        while (q < end && *q != ' ')
+            q++;
+        tok.ptr = p;
+        tok.len = (size_t)(q - p);
         if (++words > META_WORDS_MAX)
             return meta_fail(req, meta_too_many(req));
         if (w.stop == META_ERR_NONE)
             meta_walk_flag(req, &w, tok);
+        if (q == end)
+            break;
+        p = q + 1; /* past the space that ended the token */
     }
     if (req->cmd == TEXT_META_SET &&
         (nbytes_tok.len == 0 || !text_scan_nbytes(nbytes_tok, &req->nbytes)))

@@ -132,29 +132,16 @@ static inline char *meta_w_flag(char *p, char letter)
     return p + 2;
 }
 
-/* Decimal v at p; the common small values without a call. */
+/* Decimal v at p; values below 10^8 without a call. */
 static inline char *meta_w_u64(char *p, uint64_t v)
 {
-    if (v < 10) {
-        *p = (char)('0' + v);
-        return p + 1;
-    }
-    if (v < 1000) {
-        unsigned u = (unsigned)v;
-        if (u >= 100)
-            *p++ = (char)('0' + u / 100);
-        p[0] = (char)('0' + u / 10 % 10);
-        p[1] = (char)('0' + u % 10);
-        return p + 2;
-    }
-    return p + text_u64_digits(p, v);
+    return p + text_digits_inline(p, v);
 }
 
 static char *meta_w_key(char *p, const meta_key_out *k)
 {
     if (!k->binary) {
-        if (k->key.len > 0)
-            memcpy(p, k->key.ptr, k->key.len);
+        text_copy_short(p, k->key.ptr, k->key.len);
         return p + k->key.len;
     }
     p += meta_base64_encode((const uint8_t *)k->key.ptr, k->key.len, p,
@@ -175,8 +162,7 @@ static inline char *meta_w_ret(char *p, const meta_request *req, char c,
     case 'h': *p = v->hit_before ? '1' : '0'; return p + 1;
     case 'l': return meta_w_u64(p, v->last_access);
     case 'O':
-        if (req->opaque.len > 0)
-            memcpy(p, req->opaque.ptr, req->opaque.len);
+        text_copy_short(p, req->opaque.ptr, req->opaque.len);
         return p + req->opaque.len;
     case 's': return meta_w_u64(p, v->size);
     case 't':

@@ -1,10 +1,14 @@
 /*
  * proto/text.c -- the request parser of the text protocol.
  *
- * One pass: find the '\n' (memchr), cut the line, split the command token,
- * dispatch on it, split the few argument tokens into a small array on the
- * stack (get* key lists are only walked, never stored). No allocation, no
- * copies: every string in the request is a view into the caller's buffer.
+ * Fast path first: one scan finds the line end and proves the line free of
+ * control bytes; get/gets, storage and meta lines of the usual shape are
+ * then parsed directly (and only the fields they use are reset). Anything
+ * else takes the general path: find the '\n' (memchr), cut the line, split
+ * the command token, dispatch on it, split the few argument tokens into a
+ * small array on the stack (get* key lists are only walked, never stored).
+ * No allocation, no copies: every string in the request is a view into the
+ * caller's buffer.
  * The acceptance rules (token counts, numbers, noreply, error replies) are
  * memcached 1.6's, checked against the real server.
  */
@@ -145,6 +149,16 @@ static bool text_scan_exptime(text_str tok, int64_t *out)
 bool text_scan_nbytes(text_str tok, uint64_t *out)
 {
     int64_t v;
+    uint64_t plain = 0;
+    if (tok.len > 0 && tok.len <= 9) { /* plain digits: below INT32_MAX - 2, no checks */
+        size_t i = 0;
+        while (i < tok.len && (unsigned)(tok.ptr[i] - '0') <= 9)
+            plain = plain * 10 + (unsigned)(tok.ptr[i++] - '0');
+        if (i == tok.len) {
+            *out = plain;
+            return true;
+        }
+    }
     if (!text_scan_i64(tok, &v))
         return false;
     int32_t v32 = (int32_t)(uint32_t)(uint64_t)v;
@@ -186,13 +200,12 @@ static bool text_key_ok(text_str key)
 /* s without its leading and trailing spaces. */
 static text_str text_trim(text_str s)
 {
-    while (s.len > 0 && s.ptr[0] == ' ') {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len > 0 && s.ptr[s.len - 1] == ' ')
-        s.len--;
-    return s;
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    while (p < end && *p == ' ')
+        p++;
+    while (end > p && end[-1] == ' ')
+        end--;
+    return (text_str){ p, (size_t)(end - p) };
 }
 
 /* ---- results ----------------------------------------------------------- */
@@ -791,7 +804,7 @@ static const text_cmd_info text_cmds[TEXT_CMD__COUNT] = {
 };
 
 /* "mg" -> TEXT_META_GET, ...: a switch on the second byte (no memchr on the hot path). */
-static text_meta text_meta_of(text_str tok)
+static inline text_meta text_meta_of(text_str tok)
 {
     if (tok.len != 2 || tok.ptr[0] != 'm')
         return TEXT_META_NONE;
@@ -892,21 +905,257 @@ static text_status text_parse_incomplete(const char *buf, size_t len, text_reque
     return TEXT_EAGAIN;
 }
 
+/* ---- the fast path: clean get/gets, storage and meta lines ------------------ */
+/*
+ * A line is clean when its first byte below ' ' is its '\n' (or the "\r\n"
+ * that ends it): no NUL, tab or other control byte anywhere. Clean lines of
+ * the hot commands in their usual shape (single spaces, plain digits, keys
+ * of 1..TEXT_KEY_MAX bytes) are parsed right here; every other line, and
+ * any doubt, goes to the general parser, which gives the same result for
+ * the lines the fast path takes (tests/test_text.c compares the two).
+ */
+
+/*
+ * The first byte below ' ' in [begin, end), or end: eight bytes at a time like
+ * text_find_space (w - 0x20.. sets the high bit of a byte below 0x20; ~w
+ * drops bytes >= 0x80; only bytes above a true hit can be false hits).
+ */
+static inline const char *text_find_ctl(const char *begin, const char *end)
+{
+    const char *p = begin;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t hit = (w - ones * ' ') & ~w & highs;
+        if (hit != 0)
+            return p + (__builtin_ctzll(hit) >> 3);
+        p += 8;
+    }
+    if (p < end && end - begin >= 8) {
+        /* the tail: the last 8 bytes, whose first ones were checked already */
+        uint64_t w;
+        memcpy(&w, end - 8, 8);
+        uint64_t hit = (w - ones * ' ') & ~w & highs;
+        return hit != 0 ? end - 8 + (__builtin_ctzll(hit) >> 3) : end;
+    }
+#endif
+    while (p < end && (unsigned char)*p >= ' ')
+        p++;
+    return p;
+}
+
+/*
+ * Resets the fields the fast path sets; the others are already zero unless
+ * the general parser ran last (dirty_): then everything is cleared.
+ */
+static inline void text_fast_reset(text_request *req, size_t line_len)
+{
+    if (req->dirty_)
+        memset(req, 0, sizeof(*req));
+    req->cmd = TEXT_CMD_NONE;
+    req->meta = TEXT_META_NONE;
+    req->line_len = line_len;
+    req->key = req->keys = req->args = req->next_ = (text_str){ NULL, 0 };
+    req->nkeys = 0;
+    req->flags = 0;
+    req->exptime = 0;
+    req->nbytes = req->cas = 0;
+    req->noreply = false;
+    req->reply = TEXT_REPLY_NONE;
+    req->swallow = 0;
+    req->scanned_ = 0;
+}
+
+/* get|gets <key>+ with single spaces: false for anything else. */
+static bool text_fast_get(text_str line, size_t skip, text_request *req)
+{
+    const char *p = line.ptr + skip, *end = line.ptr + line.len;
+    text_str first = { p, 0 };
+    size_t n = 0;
+    for (;;) {
+        const char *q = text_find_space(p, end);
+        if (q == p || q - p > TEXT_KEY_MAX)
+            return false;
+        if (n++ == 0)
+            first.len = (size_t)(q - p);
+        if (q == end)
+            break;
+        p = q + 1;
+    }
+    req->nkeys = n;
+    req->key = first;
+    req->keys.ptr = first.ptr;
+    req->keys.len = (size_t)(end - first.ptr);
+    req->next_ = req->keys;
+    return true;
+}
+
+/*
+ * 1..18 plain digits at *p (no overflow possible: the value the text_scan_*
+ * readers give), ended by a ' ' (skipped) or, if may_end, by the line end.
+ */
+static inline bool text_fast_number(const char **p, const char *end, bool may_end,
+                                    uint64_t *out)
+{
+    const char *s = *p, *q = s;
+    uint64_t v = 0;
+    while (q < end && (unsigned)(*q - '0') <= 9)
+        v = v * 10 + (unsigned)(*q++ - '0');
+    if (q == s || q - s > 18)
+        return false;
+    if (q < end) {
+        if (*q != ' ')
+            return false;
+        q++;
+    } else if (!may_end) {
+        return false;
+    }
+    *p = q;
+    *out = v;
+    return true;
+}
+
+/* <key> <flags> <exptime> <bytes>[ <cas>][ noreply] in their plain form. */
+static bool text_fast_store(text_str line, size_t skip, text_request *req, bool is_cas)
+{
+    const char *p = line.ptr + skip, *end = line.ptr + line.len;
+    const char *q = text_find_space(p, end);
+    uint64_t flags, exptime, nbytes, cas = 0;
+    if (q == p || q - p > TEXT_KEY_MAX || q == end)
+        return false;
+    text_str key = { p, (size_t)(q - p) };
+    p = q + 1;
+    if (!text_fast_number(&p, end, false, &flags) ||
+        !text_fast_number(&p, end, false, &exptime) ||
+        !text_fast_number(&p, end, !is_cas, &nbytes) ||
+        (is_cas && !text_fast_number(&p, end, true, &cas)) || nbytes > INT32_MAX - 2)
+        return false;
+    bool noreply = p < end; /* then the rest must be exactly "noreply" */
+    if (noreply && !text_tok_is((text_str){ p, (size_t)(end - p) }, "noreply", 7))
+        return false;
+    req->key = key;
+    req->flags = (uint32_t)flags;
+    req->exptime = (int32_t)(uint32_t)exptime;
+    req->nbytes = nbytes;
+    req->cas = cas;
+    req->noreply = noreply;
+    return true;
+}
+
+/*
+ * The get/gets or storage command a line (>= 4 bytes) starts with, followed
+ * by one space (*skip: the length of both), or NONE.
+ */
+static text_cmd text_fast_cmd(text_str line, size_t *skip)
+{
+    const char *s = line.ptr;
+    text_cmd cmd = TEXT_CMD_NONE;
+    if (memcmp(s, "get ", 4) == 0)
+        cmd = TEXT_CMD_GET;
+    else if (memcmp(s, "set ", 4) == 0)
+        cmd = TEXT_CMD_SET;
+    else if (line.len >= 5 && memcmp(s, "gets ", 5) == 0)
+        cmd = TEXT_CMD_GETS;
+    else if (memcmp(s, "add ", 4) == 0)
+        cmd = TEXT_CMD_ADD;
+    else if (memcmp(s, "cas ", 4) == 0)
+        cmd = TEXT_CMD_CAS;
+    else if (line.len >= 8 && memcmp(s, "replace ", 8) == 0)
+        cmd = TEXT_CMD_REPLACE;
+    else if (line.len >= 8 && memcmp(s, "prepend ", 8) == 0)
+        cmd = TEXT_CMD_PREPEND;
+    else if (line.len >= 7 && memcmp(s, "append ", 7) == 0)
+        cmd = TEXT_CMD_APPEND;
+    *skip = (size_t)text_cmds[cmd].len + 1;
+    return cmd;
+}
+
+/* mg ms md ma mn me: the same text_parse_meta the general parser calls. */
+static text_status text_fast_meta(text_str line, text_meta meta, text_request *req)
+{
+    text_str rest = { line.ptr + 2, line.len - 2 };
+    req->cmd = TEXT_CMD_META;
+    req->meta = meta;
+    text_status st = text_parse_meta(rest, req);
+    if (st == TEXT_ERROR)
+        req->cmd = TEXT_CMD_NONE;
+    return st;
+}
+
+/* A clean line (>= 4 bytes); TEXT_EAGAIN is "not taken": run the general parser. */
+static text_status text_fast_line(text_str line, size_t line_len, text_request *req)
+{
+    if (line.ptr[0] == 'm' && line.ptr[2] == ' ') {
+        text_meta meta = text_meta_of((text_str){ line.ptr, 2 });
+        if (meta == TEXT_META_NONE)
+            return TEXT_EAGAIN;
+        text_fast_reset(req, line_len);
+        return text_fast_meta(line, meta, req);
+    }
+    size_t skip;
+    text_cmd cmd = text_fast_cmd(line, &skip);
+    if (cmd == TEXT_CMD_NONE)
+        return TEXT_EAGAIN;
+    text_fast_reset(req, line_len);
+    bool ok = cmd <= TEXT_CMD_GETS ? text_fast_get(line, skip, req)
+                                   : text_fast_store(line, skip, req, cmd == TEXT_CMD_CAS);
+    if (!ok)
+        return TEXT_EAGAIN;
+    req->cmd = cmd;
+    return TEXT_OK;
+}
+
+/* The general parser for the complete line ending at nl. */
+static text_status text_parse_general(const char *buf, const char *nl, text_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->dirty_ = true;
+    req->line_len = (size_t)(nl - buf) + 1;
+    return text_parse_line(text_line_content(buf, nl), req);
+}
+
 text_status text_parse(const char *buf, size_t len, text_request *req)
 {
     size_t from = req->scanned_ <= len ? req->scanned_ : 0;
+    if (from == 0) {
+        const char *ctl = text_find_ctl(buf, buf + len);
+        if (ctl == buf + len)
+            return text_parse_incomplete(buf, len, req);
+        const char *nl = *ctl == '\n' ? ctl
+                         : (*ctl == '\r' && ctl + 1 < buf + len && ctl[1] == '\n') ? ctl + 1
+                                                                                    : NULL;
+        if (nl != NULL) {
+            text_str line = { buf, (size_t)(ctl - buf) };
+            text_status st = line.len >= 4 ? text_fast_line(line, (size_t)(nl - buf) + 1, req)
+                                           : TEXT_EAGAIN;
+            if (st != TEXT_EAGAIN)
+                return st;
+            return text_parse_general(buf, nl, req);
+        }
+        from = (size_t)(ctl - buf); /* no '\n' before the control byte */
+    }
     const char *nl = len > from ? memchr(buf + from, '\n', len - from) : NULL;
     if (nl == NULL)
         return text_parse_incomplete(buf, len, req);
-    memset(req, 0, sizeof(*req));
-    req->line_len = (size_t)(nl - buf) + 1;
-    return text_parse_line(text_line_content(buf, nl), req);
+    return text_parse_general(buf, nl, req);
 }
 
 /* ---- small helpers -------------------------------------------------------- */
 
 bool text_next_key(text_request *req, text_str *key)
 {
+    if (req->next_.len == 0) {
+        *key = req->next_;
+        return false;
+    }
+    if (req->nkeys == 1) { /* next_ is the whole, only key */
+        *key = req->next_;
+        req->next_.ptr += req->next_.len;
+        req->next_.len = 0;
+        return true;
+    }
     return text_token(&req->next_, key);
 }
 

@@ -261,6 +261,7 @@ typedef struct text_request {
     /* Private resume state; do not touch. */
     size_t scanned_;
     text_str next_;      /* text_next_key cursor */
+    bool dirty_;         /* a field outside the fast path's set may be non-zero */
 } text_request;
 
 /*

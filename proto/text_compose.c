@@ -49,7 +49,7 @@ static void text_put_char(text_out *o, char c)
 }
 
 /* "00" "01" ... "99": two digits per division. */
-static const char text_digit_pairs[201] =
+const char text_digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
@@ -73,8 +73,8 @@ static unsigned text_u64_width(uint64_t v)
     return t + 1 - ((v | 1) < pow10[t]); /* v | 1: 0 has one digit */
 }
 
-/* Writes the digits straight into place, two per division, from the right. */
-size_t text_u64_digits(char *out, uint64_t v)
+/* Numbers of any size: two digits per division, from the right. */
+static size_t text_u64_digits_large(char *out, uint64_t v)
 {
     size_t len = text_u64_width(v), i = len;
     while (v >= 100) {
@@ -90,6 +90,11 @@ size_t text_u64_digits(char *out, uint64_t v)
         out[--i] = (char)('0' + v);
     }
     return len;
+}
+
+size_t text_u64_digits(char *out, uint64_t v)
+{
+    return v < TEXT_FP_SMALL ? text_digits_inline(out, v) : text_u64_digits_large(out, v);
 }
 
 static void text_put_u64(text_out *o, uint64_t v)
@@ -122,9 +127,11 @@ static size_t text_out_done(const text_out *o)
 
 size_t text_compose_reply(char *buf, size_t cap, text_reply r)
 {
-    text_out o = text_out_make(buf, cap);
-    text_put(&o, text_reply_str(r), text_reply_len(r));
-    return text_out_done(&o);
+    size_t n = text_reply_len(r);
+    if (n > cap)
+        return 0;
+    text_copy_short(buf, text_reply_str(r), n);
+    return n;
 }
 
 /* text_compose_value when cap is known to suffice: no bound checks. */
@@ -134,15 +141,15 @@ static size_t text_compose_value_fast(char *buf, text_str key, uint32_t flags,
     char *p = buf;
     memcpy(p, "VALUE ", 6);
     p += 6;
-    memcpy(p, key.ptr, key.len);
+    text_copy_short(p, key.ptr, key.len);
     p += key.len;
     *p++ = ' ';
-    p += text_u64_digits(p, flags);
+    p += text_digits_inline(p, flags);
     *p++ = ' ';
-    p += text_u64_digits(p, nbytes);
+    p += text_digits_inline(p, nbytes);
     if (with_cas) {
         *p++ = ' ';
-        p += text_u64_digits(p, cas);
+        p += text_digits_inline(p, cas);
     }
     memcpy(p, "\r\n", 2);
     return (size_t)(p + 2 - buf);

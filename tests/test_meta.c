@@ -521,6 +521,28 @@ static void test_split_every_byte(void)
         check_split(ok[i]);
 }
 
+/* The flag walk with odd spacing: runs of spaces, trailing spaces, a flag at the line end. */
+static void test_flag_spacing(void)
+{
+    const char *lines[] = {
+        "mg k v f k\r\n", "mg k  v   f k  \r\n", "mg k v f k \n", "mg k    v\r\n",
+        "mg k c  f  h  k  l  O1  q  s  t  u  v  N1  R1  T1  P  L  F1\r\n",
+        "mg k c f h k l O1 q s t u v N1 R1 T1 P L F1 I\r\n",
+        "mg k c f h k l O1 q s t u v N1 R1 T1 P L F1   I   \r\n",
+        "ms k 5  F3  T0 \r\n", "ms k 5 F3 T0 F4\r\n", "md k q  \r\n", "ma k  D5 v\r\n",
+        "mg k vv f\r\n", "mg k v v\r\n", "mg k O12 \r\n",
+    };
+    for (size_t i = 0; i < NELEM(lines); i++)
+        check_split(lines[i]);
+    meta_request m = { 0 };
+    CHECK(parse_str("mg k  v   f k  \r\n", &m) == TEXT_OK && m.want_value && m.nret == 2 &&
+          m.ret[0] == 'f' && m.ret[1] == 'k');
+    CHECK(parse_str("mg k c f h k l O1 q s t u v N1 R1 T1 P L F1   I   \r\n", &m) ==
+              TEXT_CLIENT_ERROR && m.error == META_ERR_TOO_MANY_FLAGS);
+    CHECK(parse_str("mg k v v\r\n", &m) == TEXT_CLIENT_ERROR &&
+          m.error == META_ERR_DUPLICATE_FLAG);
+}
+
 /* ---- base64 ----------------------------------------------------------------- */
 
 static void test_base64(void)
@@ -926,6 +948,7 @@ int main(void)
     test_arith_flags();
     test_text_handover();
     test_split_every_byte();
+    test_flag_spacing();
     test_base64();
     test_binary_keys();
     test_compose_replies();

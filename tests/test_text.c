@@ -878,7 +878,7 @@ static void test_compose_requests(void)
     /* parse -> compose -> parse gives the same request, for the whole table */
     bool same = true;
     for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
-        text_request a, b;
+        text_request a, b = {0};
         if (parse_str(parse_cases[i].line, &a) != TEXT_OK)
             continue;
         char out[1024];
@@ -1140,6 +1140,242 @@ static void test_reply_parser(void)
     CHECK_EQ_U64(pos, n);
 }
 
+/* ---- the fast path (clean get/storage/meta lines) against the general parser ---- */
+
+/*
+ * Parses the first line of s[0..n) with the general parser: a first call
+ * that stops before the '\n' leaves resume state, which the fast path never
+ * takes. (Lines whose '\n' is the first byte are general anyway.)
+ */
+static text_status parse_general(const char *s, size_t n, text_request *req)
+{
+    const char *nl = memchr(s, '\n', n);
+    memset(req, 0, sizeof(*req));
+    if (nl != NULL && nl > s)
+        CHECK(text_parse(s, (size_t)(nl - s), req) == TEXT_EAGAIN);
+    return text_parse(s, n, req);
+}
+
+/* Every field a caller can see, incl. the lru ones requests_same leaves out. */
+static bool requests_same_all(const text_request *a, const text_request *b)
+{
+    return requests_same(a, b) && a->lru_hot_pct == b->lru_hot_pct &&
+           a->lru_warm_pct == b->lru_warm_pct && a->lru_temp_ttl == b->lru_temp_ttl &&
+           memcmp(&a->lru_hot_factor, &b->lru_hot_factor, sizeof(double)) == 0 &&
+           memcmp(&a->lru_warm_factor, &b->lru_warm_factor, sizeof(double)) == 0;
+}
+
+/* The keys text_next_key walks, joined by one space. */
+static size_t keys_walked(text_request *req, char *out, size_t cap)
+{
+    text_str k;
+    size_t n = 0;
+    text_rewind_keys(req);
+    while (text_next_key(req, &k)) {
+        if (n + k.len + 1 > cap)
+            return (size_t)-1;
+        memcpy(out + n, k.ptr, k.len);
+        n += k.len;
+        out[n++] = ' ';
+    }
+    CHECK(k.len == 0);
+    return n;
+}
+
+/* One line: the fast path (a fresh whole parse) must equal the general parser. */
+static bool fast_same(const char *s, size_t n)
+{
+    text_request fast = {0}, slow;
+    char *copy = exact_copy(s, n);
+    text_status a = text_parse(copy, n, &fast);
+    text_status b = parse_general(copy, n, &slow);
+    bool ok = a == b && (a == TEXT_EAGAIN || a == TEXT_TOO_LONG || requests_same_all(&fast, &slow));
+    char ka[2048], kb[2048];
+    if (ok && a == TEXT_OK && fast.nkeys > 0) {
+        size_t na = keys_walked(&fast, ka, sizeof(ka)), nb = keys_walked(&slow, kb, sizeof(kb));
+        ok = na == nb && memcmp(ka, kb, na == (size_t)-1 ? 0 : na) == 0;
+    }
+    free(copy);
+    if (!ok)
+        fprintf(stderr, "fast path differs on '%.*s'\n", (int)n, s);
+    return ok;
+}
+
+static const char *const fast_lines[] = {
+    "get k\r\n", "get k\n", "gets k\r\n", "get a b c\r\n", "gets a b c\n",
+    "get " KEY250 "\r\n", "get " KEY251 "\r\n", "get a " KEY251 "\r\n", "get " KEY250 " b\r\n",
+    "get a  b\r\n", "get a b \r\n", "get  a\r\n", "get \r\n", "get\r\n", "gets\r\n",
+    "get a\tb\r\n", "get\ta\r\n", "get a\rb\r\n", "get a\r\r\n", "get a\x01\r\n",
+    "get \x80\xff\x7f\r\n", "gat 0 k\r\n", "gats 1 a b\r\n", "getx k\r\n", "getsx k\r\n",
+    "set k 0 0 5\r\n", "set k 0 0 5\n", "set k 0 0 5 noreply\r\n", "set k 0 0 5 noreply\n",
+    "set k 0 0 5 foo\r\n", "set k 0 0 5  noreply\r\n", "set k 0 0 5 \r\n", "set k 0 0 5 noreplyx\r\n",
+    "set k 0 0 5 noreply \r\n", "set k 0 0 5 noreply x\r\n", "set k 0 0\r\n", "set k 0 0 \r\n",
+    "set k 0 0 5\r\r\n", "set k\t0 0 5\r\n", "set k 0\t0 5\r\n", "set k 0 0 5\t\r\n",
+    "set " KEY250 " 1 2 3\r\n", "set " KEY251 " 1 2 3\r\n", "set  k 0 0 5\r\n",
+    "set k 4294967295 0 1\r\n", "set k 4294967296 0 1\r\n", "set k 18446744073709551615 0 1\r\n",
+    "set k 18446744073709551616 0 1\r\n", "set k 999999999999999999 0 1\r\n",
+    "set k 1000000000000000000 0 1\r\n", "set k 0 2147483647 1\r\n", "set k 0 2147483648 1\r\n",
+    "set k 0 -1 1\r\n", "set k 0 +1 1\r\n", "set k -1 0 1\r\n", "set k 0 0 -1\r\n",
+    "set k 0 0 2147483645\r\n", "set k 0 0 2147483646\r\n", "set k 0 0 4294967301\r\n",
+    "set k 007 010 00005\r\n", "set k 1x 0 5\r\n", "set k 0 0 5x\r\n", "set k 0 0 0\r\n",
+    "set k 0 9223372036854775808 1\r\n", "set k 0 0 999999999999999999\r\n",
+    "add k 1 2 3\r\n", "replace k 1 2 3\r\n", "append k 1 2 3\r\n", "prepend k 1 2 3\r\n",
+    "cas k 1 2 3 4\r\n", "cas k 1 2 3 4 noreply\r\n", "cas k 1 2 3\r\n", "cas k 1 2 3 noreply\r\n",
+    "cas k 1 2 3 18446744073709551615\r\n", "cas k 1 2 3 x\r\n", "adds k 1 2 3\r\n",
+    "appendx k 1 2 3\r\n", "sets k 1 2 3\r\n", "mg k v f k\r\n", "mg k\n", "ms k 5 F3 T0\r\n",
+    "ms k x\r\n", "ms k\r\n", "ms " KEY251 " 5\r\n", "mg \r\n", "mn \r\n", "mn\r\n", "me k\r\n",
+    "ma k\r\n", "md k q\r\n", "mx k\r\n", "mg  k  v \r\n", "mg k\tv\r\n", "mga k\r\n",
+    "delete k\r\n", "incr k 5\r\n", "touch k 10\r\n", "version\r\n", "get a\0b\r\n",
+};
+
+static void test_fast_path(void)
+{
+    bool ok = true;
+    size_t nlines = sizeof(fast_lines) / sizeof(fast_lines[0]);
+    for (size_t i = 0; i < nlines; i++) {
+        /* lines with a NUL are listed with it: their length is up to the "\r\n" */
+        const char *l = fast_lines[i];
+        size_t n = strlen(l);
+        if (n < 2 || l[n - 1] != '\n')
+            n += 1 + strlen(l + n + 1);
+        ok &= fast_same(l, n);
+        check_all_splits(l, n);
+    }
+    CHECK(ok);
+    text_request req = {0};
+    CHECK(parse_str("get " KEY250 "\r\n", &req) == TEXT_OK && req.nkeys == 1 &&
+          req.key.len == 250);
+    CHECK(parse_str("get a " KEY251 "\r\n", &req) == TEXT_CLIENT_ERROR);
+    CHECK(parse_str("set k 0 0 5 noreply\n", &req) == TEXT_OK && req.noreply &&
+          req.nbytes == 5 && req.line_len == 20);
+    CHECK(parse_str("set k 4294967297 2147483648 2147483645\r\n", &req) == TEXT_OK &&
+          req.flags == 1 && req.exptime == INT32_MIN && req.nbytes == 2147483645);
+    CHECK(parse_str("set k 0 0 5 foo\r\n", &req) == TEXT_OK && !req.noreply);
+    CHECK(parse_str("cas k 1 2 3 18446744073709551615 noreply\r\n", &req) == TEXT_OK &&
+          req.cas == UINT64_MAX && req.noreply);
+    CHECK(parse_str("get a\tb c\r\n", &req) == TEXT_OK && req.nkeys == 2 && req.key.len == 3);
+}
+
+/* One request reused over every pair of lines: the same as a fresh parse each time. */
+static void test_fast_path_reuse(void)
+{
+    const char *lines[sizeof(fast_lines) / sizeof(fast_lines[0]) + 12] = {
+        "incr k 5\r\n", "lru tune 10 20 0.5 1.5\r\n", "slabs reassign 1 2\r\n",
+        "debugtime 5\r\n", "shutdown graceful\r\n", "lru_crawler crawl all\r\n",
+        "stats detail on\r\n", "lru temp_ttl 7\r\n", "verbosity 1\r\n", "flush_all 10\r\n",
+        "gat 10 a b\r\n", "watch fetchers\r\n",
+    };
+    size_t n = 12;
+    for (size_t i = 0; i < sizeof(fast_lines) / sizeof(fast_lines[0]); i++) {
+        if (strlen(fast_lines[i]) > 0 && fast_lines[i][strlen(fast_lines[i]) - 1] == '\n')
+            lines[n++] = fast_lines[i];
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            text_request reused = {0}, fresh = {0};
+            text_parse(lines[i], strlen(lines[i]), &reused);
+            text_status a = text_parse(lines[j], strlen(lines[j]), &reused);
+            text_status b = text_parse(lines[j], strlen(lines[j]), &fresh);
+            bool same = a == b && requests_same_all(&reused, &fresh);
+            if (!same)
+                fprintf(stderr, "'%s' after '%s' differs\n", lines[j], lines[i]);
+            ok &= same;
+        }
+    }
+    CHECK(ok);
+}
+
+/* Lines of the hot shapes from random pieces: fast path == general parser. */
+static void test_fast_path_random(void)
+{
+    static const char *const heads[] = { "get ", "gets ", "set ", "add ", "cas ", "replace ",
+                                         "append ", "prepend ", "mg ", "ms ", "get", "set " };
+    static const char *const toks[] = { "k", "key", "0", "1", "17", "-1", "+2", "noreply",
+                                        "4294967296", "2147483645", "2147483646",
+                                        "999999999999999999", "1000000000000000000",
+                                        "18446744073709551616", KEY250, KEY251, "a\tb", "x\x01",
+                                        "\xc3\xa9", "", "007" };
+    char buf[1400];
+    bool ok = true;
+    for (int i = 0; i < 20000; i++) {
+        const char *h = heads[rng() % (sizeof(heads) / sizeof(heads[0]))];
+        size_t len = strlen(h), words = 1 + (size_t)(rng() % 7);
+        memcpy(buf, h, len);
+        for (size_t w = 0; w < words; w++) {
+            const char *t = toks[rng() % (sizeof(toks) / sizeof(toks[0]))];
+            memcpy(buf + len, t, strlen(t));
+            len += strlen(t);
+            if (w + 1 < words || rng() % 8 == 0)
+                buf[len++] = ' ';
+            if (rng() % 16 == 0)
+                buf[len++] = ' ';
+        }
+        const char *end = rng() % 4 == 0 ? "\n" : "\r\n";
+        memcpy(buf + len, end, strlen(end));
+        len += strlen(end);
+        ok &= fast_same(buf, len);
+    }
+    CHECK(ok);
+}
+
+/* A get line of ~2 MiB that arrived whole: fast path and general parser agree. */
+static void test_fast_path_long_get(void)
+{
+    size_t cap = TEXT_GET_LINE_MAX + 64, len = 4, nkeys = 0;
+    char *buf = malloc(cap);
+    memcpy(buf, "get ", 4);
+    while (len + 2 + 12 < TEXT_GET_LINE_MAX) {
+        len += (size_t)snprintf(buf + len, 16, "k%zu ", nkeys++);
+    }
+    buf[len - 1] = '\r';
+    buf[len++] = '\n';
+    text_request fast = {0}, slow;
+    CHECK(text_parse(buf, len, &fast) == TEXT_OK);
+    CHECK(parse_general(buf, len, &slow) == TEXT_OK);
+    CHECK(requests_same_all(&fast, &slow) && fast.nkeys == nkeys);
+    size_t walked = 0;
+    text_str k;
+    while (text_next_key(&fast, &k))
+        walked++;
+    CHECK_EQ_U64(walked, nkeys);
+    free(buf);
+}
+
+/* The digit writer behind every composed number, against printf. */
+static void test_compose_numbers(void)
+{
+    char out[64], want[64];
+    bool ok = true;
+    uint64_t p10 = 1;
+    for (int d = 0; d < 20; d++, p10 *= 10) {
+        for (int64_t delta = -3; delta <= 3; delta++) {
+            uint64_t v = p10 + (uint64_t)delta;
+            size_t n = text_compose_number(out, sizeof(out), v);
+            int w = snprintf(want, sizeof(want), "%llu\r\n", (unsigned long long)v);
+            ok &= n == (size_t)w && memcmp(out, want, n) == 0;
+        }
+    }
+    for (uint64_t v = 0; v < 200000; v++) {
+        size_t n = text_compose_number(out, sizeof(out), v);
+        int w = snprintf(want, sizeof(want), "%llu\r\n", (unsigned long long)v);
+        ok &= n == (size_t)w && memcmp(out, want, n) == 0;
+    }
+    for (int i = 0; i < 300000; i++) {
+        uint64_t r = rng();
+        uint64_t v = i % 3 == 0 ? 100000000 - 1 - r % 2000000 : i % 3 == 1 ? r % 100000000 : r;
+        size_t n = text_compose_number(out, sizeof(out), v);
+        int w = snprintf(want, sizeof(want), "%llu\r\n", (unsigned long long)v);
+        ok &= n == (size_t)w && memcmp(out, want, n) == 0;
+    }
+    CHECK(ok);
+    CHECK_COMPOSE(text_compose_number(cbuf, ccap, UINT64_MAX), "18446744073709551615\r\n");
+    CHECK_COMPOSE(text_compose_value(cbuf, ccap, key_foo, 16777215, 100, true, 99999999),
+                  "VALUE foo 16777215 100 99999999\r\n");
+    CHECK_COMPOSE(text_compose_value(cbuf, ccap, (text_str){ KEY250, 250 }, 0, 0, false, 0),
+                  "VALUE " KEY250 " 0 0\r\n");
+}
+
 int main(void)
 {
     test_parse_table();
@@ -1160,5 +1396,10 @@ int main(void)
     test_compose_metadump();
     test_compose_detail_prefix();
     test_admin_round_trips();
+    test_fast_path();
+    test_fast_path_reuse();
+    test_fast_path_random();
+    test_fast_path_long_get();
+    test_compose_numbers();
     return check_done("test_text");
 }
