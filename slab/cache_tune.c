@@ -127,9 +127,9 @@ void cache_dump_class(cache *c, unsigned class_id,
     if (class_id == 0 || class_id > c->arena->nclasses)
         return;
     lru *l = &c->lrus[class_id];
-    pthread_mutex_lock(&l->lock);
+    hash_mutex_lock(&l->lock);
     cache_tune_dump_segment_locked(c, l, LRU_COLD, fn, arg);
-    pthread_mutex_unlock(&l->lock);
+    hash_mutex_unlock(&l->lock);
 }
 
 typedef struct cache_tune_walk {

@@ -61,10 +61,10 @@ void engine_retire_locked(cache *c, item *it, bool lru_held)
 {
     lru *l = lru_of(c, it);
     if (!lru_held)
-        pthread_mutex_lock(&l->lock);
+        hash_mutex_lock(&l->lock);
     lru_unlink_locked(c, l, it);
     if (!lru_held)
-        pthread_mutex_unlock(&l->lock);
+        hash_mutex_unlock(&l->lock);
     if (item_mark_unlinked(it))
         engine_item_free(c, it);
 }

@@ -39,7 +39,7 @@ enum lru_stat {
 };
 
 typedef struct lru {
-    pthread_mutex_t lock;
+    hash_mutex lock;                  /* see slab/hash.h: never held across a sleep */
     hash_ref head[LRU_SEGS], tail[LRU_SEGS];
     _Atomic uint64_t count[LRU_SEGS]; /* written under the lock */
     _Atomic uint64_t bytes[LRU_SEGS];

@@ -12,12 +12,12 @@
 
 #ifdef CASHEW_DEBUG
 /* Weak check: the lock is held by someone (trylock must fail). */
-#define LRU_ASSERT_HELD(l)                                        \
-    do {                                                          \
-        int lru_rc_ = pthread_mutex_trylock(&(l)->lock);          \
-        if (lru_rc_ == 0)                                         \
-            pthread_mutex_unlock(&(l)->lock);                     \
-        assert(lru_rc_ == EBUSY && "lru: *_locked without lock"); \
+#define LRU_ASSERT_HELD(l)                                         \
+    do {                                                           \
+        bool lru_took_ = hash_mutex_trylock(&(l)->lock);           \
+        if (lru_took_)                                             \
+            hash_mutex_unlock(&(l)->lock);                         \
+        assert(!lru_took_ && "lru: *_locked without lock");        \
     } while (0)
 #else
 #define LRU_ASSERT_HELD(l) ((void)0)
@@ -38,19 +38,12 @@ typedef enum lru_verdict { LRU_SKIPPED, LRU_BUMPED, LRU_FREED } lru_verdict;
  */
 void lru_setup(lru *l)
 {
-    memset(l, 0, sizeof(*l));
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP /* glibc: the type is an enum */
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-    pthread_mutex_init(&l->lock, &attr);
-    pthread_mutexattr_destroy(&attr);
+    memset(l, 0, sizeof(*l)); /* a zeroed hash_mutex is unlocked */
 }
 
 void lru_teardown(lru *l)
 {
-    pthread_mutex_destroy(&l->lock);
+    (void)l; /* a hash_mutex holds nothing to release */
 }
 
 static void lru_stat(lru *l, enum lru_stat s, uint64_t n)
@@ -112,23 +105,23 @@ void lru_link(cache *c, item *it, uint32_t now)
 {
     lru *l = lru_of(c, it);
     unsigned seg = lru_segment_for(c, it, now);
-    pthread_mutex_lock(&l->lock);
+    hash_mutex_lock(&l->lock);
     lru_push_head_locked(c, l, it, seg);
-    pthread_mutex_unlock(&l->lock);
+    hash_mutex_unlock(&l->lock);
 }
 
 void lru_relink(cache *c, item *old, item *it, uint32_t now)
 {
     lru *lo = lru_of(c, old), *l = lru_of(c, it);
     unsigned seg = lru_segment_for(c, it, now);
-    pthread_mutex_lock(&lo->lock);
+    hash_mutex_lock(&lo->lock);
     lru_unlink_locked(c, lo, old);
     if (lo != l) { /* different classes: never two LRU locks at once */
-        pthread_mutex_unlock(&lo->lock);
-        pthread_mutex_lock(&l->lock);
+        hash_mutex_unlock(&lo->lock);
+        hash_mutex_lock(&l->lock);
     }
     lru_push_head_locked(c, l, it, seg);
-    pthread_mutex_unlock(&l->lock);
+    hash_mutex_unlock(&l->lock);
 }
 
 static uint64_t lru_age(const item *it, uint32_t now)
@@ -145,9 +138,9 @@ static uint64_t lru_tail_age_locked(cache *c, lru *l, unsigned seg, uint32_t now
 uint64_t lru_tail_age(cache *c, unsigned id, unsigned seg, uint32_t now)
 {
     lru *l = &c->lrus[id];
-    pthread_mutex_lock(&l->lock);
+    hash_mutex_lock(&l->lock);
     uint64_t age = lru_tail_age_locked(c, l, seg, now);
-    pthread_mutex_unlock(&l->lock);
+    hash_mutex_unlock(&l->lock);
     return age;
 }
 
@@ -279,7 +272,7 @@ bool lru_make_room(cache *c, unsigned id, uint32_t now)
     lru *l = &c->lrus[id];
     lru_verdict v = LRU_BUMPED;
     item *victim = NULL;
-    pthread_mutex_lock(&l->lock);
+    hash_mutex_lock(&l->lock);
     for (unsigned round = 0; round < LRU_ROOM_ROUNDS && v == LRU_BUMPED; round++) {
         v = LRU_SKIPPED;
         for (unsigned i = 0; i < 4 && v != LRU_FREED; i++) {
@@ -289,7 +282,7 @@ bool lru_make_room(cache *c, unsigned id, uint32_t now)
                 v = seg_v;
         }
     }
-    pthread_mutex_unlock(&l->lock);
+    hash_mutex_unlock(&l->lock);
     if (victim != NULL)
         engine_item_unpin(c, victim); /* the slab free, outside the LRU lock */
     return v == LRU_FREED;
@@ -385,8 +378,8 @@ static unsigned lru_juggle_segment_locked(cache *c, lru *l, unsigned seg, uint32
 static bool lru_juggle_lock(lru *l, bool try_only)
 {
     if (try_only)
-        return pthread_mutex_trylock(&l->lock) == 0;
-    pthread_mutex_lock(&l->lock);
+        return hash_mutex_trylock(&l->lock);
+    hash_mutex_lock(&l->lock);
     return true;
 }
 
@@ -411,7 +404,7 @@ static unsigned lru_juggle_run(cache *c, unsigned id, uint32_t now, unsigned bud
                 break;
             }
             unsigned n = lru_juggle_segment_locked(c, l, seg, now, batch);
-            pthread_mutex_unlock(&l->lock);
+            hash_mutex_unlock(&l->lock);
             done += n;
             left -= batch;
             if (n < batch)
