@@ -18,6 +18,30 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/*
+ * The offset of the first byte of the 16 at p equal to c (SSE2, the x86-64
+ * baseline), or 16 if none is.
+ */
+static inline unsigned text_sse_find_byte(const char *p, char c)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+    return hit != 0 ? (unsigned)__builtin_ctz(hit) : 16;
+}
+
+/* The offset of the first byte below ' ' of the 16 at p, or 16 if none is. */
+static inline unsigned text_sse_find_ctl(const char *p)
+{
+    const __m128i top = _mm_set1_epi8(' ' - 1);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, top), top));
+    return hit != 0 ? (unsigned)__builtin_ctz(hit) : 16;
+}
+#endif
+
 #define TEXT_ARGS_MAX 7      /* arguments after the command that any fixed-form command takes */
 #define TEXT_GET_PAD_MAX 100 /* leading spaces allowed before a long get line */
 
@@ -31,13 +55,22 @@ typedef text_status (*text_cmd_parser)(text_str rest, text_request *req);
 /* ---- tokens and numbers ---------------------------------------------- */
 
 /*
- * The first ' ' in [p, end), or end. Eight bytes at a time where it can: a
+ * The first ' ' in [p, end), or end. Sixteen bytes at a time with SSE2,
+ * then eight at a time where it can: a
  * word XOR "        " has a zero byte exactly where a space was, and the
  * classic zero-byte test flags the first such byte exactly (only bytes
  * above a true zero can be false hits). Little-endian only; else bytewise.
  */
 static inline const char *text_find_space(const char *p, const char *end)
 {
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        unsigned at = text_sse_find_byte(p, ' ');
+        if (at < 16)
+            return p + at;
+        p += 16;
+    }
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     while (end - p >= 8) {
@@ -916,13 +949,22 @@ static text_status text_parse_incomplete(const char *buf, size_t len, text_reque
  */
 
 /*
- * The first byte below ' ' in [begin, end), or end: eight bytes at a time like
+ * The first byte below ' ' in [begin, end), or end: sixteen bytes at a time
+ * with SSE2, then eight at a time like
  * text_find_space (w - 0x20.. sets the high bit of a byte below 0x20; ~w
  * drops bytes >= 0x80; only bytes above a true hit can be false hits).
  */
 static inline const char *text_find_ctl(const char *begin, const char *end)
 {
     const char *p = begin;
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        unsigned at = text_sse_find_ctl(p);
+        if (at < 16)
+            return p + at;
+        p += 16;
+    }
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     while (end - p >= 8) {
@@ -992,19 +1034,88 @@ static bool text_fast_get(text_str line, size_t skip, text_request *req)
     return true;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * d: eight bytes read as a little-endian word, xor '0' in each byte (the
+ * digits become 0..9). Returns a mask with the high bit of each byte that
+ * was no digit (d > 9 there), exact up to and including the first such
+ * byte ("+ 0x76" carries out of a byte only from d >= 0x8a, itself no
+ * digit, so only the bytes after it can be wrong).
+ */
+static inline uint64_t text_swar_nondigits(uint64_t d)
+{
+    return ((d + 0x7676767676767676ull) | d) & 0x8080808080808080ull;
+}
+
+/*
+ * The value of the first n (1..8) bytes of d, all digits (0..9): moved to
+ * the top (the zero bytes below are leading zeros), then pairs, quads and
+ * the octet are joined by three multiplications.
+ */
+static inline uint64_t text_swar_value(uint64_t d, unsigned n)
+{
+    d <<= 8 * (8 - n);
+    d = ((d * (10 * 256 + 1)) >> 8) & 0x00ff00ff00ff00ffull;
+    d = ((d * (100 * 65536 + 1)) >> 16) & 0x0000ffff0000ffffull;
+    return (d * ((10000ull << 32) + 1)) >> 32;
+}
+
+/*
+ * The digits at *q by one 8-byte word, if 8 bytes up to limit can be read:
+ * *v gets their value, *q the byte after them. True if that byte was seen
+ * to be no digit; false if the caller has to go on byte by byte (from *q:
+ * after eight digits, or at q if the word could not be read).
+ */
+static inline bool text_swar_digits(const char **q, const char *limit, uint64_t *v)
+{
+    const char *s = *q;
+    if (limit - s < 8)
+        return false;
+    uint64_t d;
+    memcpy(&d, s, 8);
+    d ^= 0x3030303030303030ull;
+    uint64_t nd = text_swar_nondigits(d);
+    if (nd == 0) {
+        *v = text_swar_value(d, 8);
+        *q = s + 8;
+        return false;
+    }
+    unsigned n = (unsigned)__builtin_ctzll(nd) >> 3;
+    *v = n > 0 ? text_swar_value(d, n) : 0;
+    *q = s + n;
+    return true;
+}
+#endif
+
 /*
  * 1..18 plain digits at *p (no overflow possible: the value the text_scan_*
  * readers give), ended by a ' ' (skipped) or, if may_end, by the line end.
+ * Bytes up to limit (>= end; the byte at end is no digit) may be read.
  */
-static inline bool text_fast_number(const char **p, const char *end, bool may_end,
-                                    uint64_t *out)
+__attribute__((always_inline)) static inline bool
+text_fast_number(const char **p, const char *end, const char *limit, bool may_end, uint64_t *out)
 {
     const char *s = *p, *q = s;
     uint64_t v = 0;
-    while (q < end && (unsigned)(*q - '0') <= 9)
-        v = v * 10 + (unsigned)(*q++ - '0');
-    if (q == s || q - s > 18)
-        return false;
+    if ((unsigned)(*s - '0') <= 9 && s[1] == ' ') { /* one digit (s[1] is at most end) */
+        *p = s + 2;
+        *out = (unsigned)(*s - '0');
+        return true;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (text_swar_digits(&q, limit, &v)) { /* 0..7 digits */
+        if (q == s)
+            return false;
+    } else
+#else
+    (void)limit;
+#endif
+    {
+        while (q < end && q - s <= 18 && (unsigned)(*q - '0') <= 9)
+            v = v * 10 + (unsigned)(*q++ - '0');
+        if (q == s || q - s > 18)
+            return false;
+    }
     if (q < end) {
         if (*q != ' ')
             return false;
@@ -1018,7 +1129,8 @@ static inline bool text_fast_number(const char **p, const char *end, bool may_en
 }
 
 /* <key> <flags> <exptime> <bytes>[ <cas>][ noreply] in their plain form. */
-static bool text_fast_store(text_str line, size_t skip, text_request *req, bool is_cas)
+static bool text_fast_store(text_str line, size_t skip, const char *limit, text_request *req,
+                            bool is_cas)
 {
     const char *p = line.ptr + skip, *end = line.ptr + line.len;
     const char *q = text_find_space(p, end);
@@ -1027,10 +1139,10 @@ static bool text_fast_store(text_str line, size_t skip, text_request *req, bool 
         return false;
     text_str key = { p, (size_t)(q - p) };
     p = q + 1;
-    if (!text_fast_number(&p, end, false, &flags) ||
-        !text_fast_number(&p, end, false, &exptime) ||
-        !text_fast_number(&p, end, !is_cas, &nbytes) ||
-        (is_cas && !text_fast_number(&p, end, true, &cas)) || nbytes > INT32_MAX - 2)
+    if (!text_fast_number(&p, end, limit, false, &flags) ||
+        !text_fast_number(&p, end, limit, false, &exptime) ||
+        !text_fast_number(&p, end, limit, !is_cas, &nbytes) ||
+        (is_cas && !text_fast_number(&p, end, limit, true, &cas)) || nbytes > INT32_MAX - 2)
         return false;
     bool noreply = p < end; /* then the rest must be exactly "noreply" */
     if (noreply && !text_tok_is((text_str){ p, (size_t)(end - p) }, "noreply", 7))
@@ -1072,20 +1184,41 @@ static text_cmd text_fast_cmd(text_str line, size_t *skip)
     return cmd;
 }
 
-/* mg ms md ma mn me: the same text_parse_meta the general parser calls. */
+/*
+ * mg ms md ma mn me: the same text_parse_meta the general parser calls.
+ * (perfM) First the usual mg/md/ma/me shape, "mX <key>..." with one space
+ * before the key and none at the end: args and key without trimming or
+ * token walks (what text_parse_meta gives for it); ms, mn, any other
+ * spacing and a key longer than TEXT_KEY_MAX go to text_parse_meta.
+ */
 static text_status text_fast_meta(text_str line, text_meta meta, text_request *req)
 {
     text_str rest = { line.ptr + 2, line.len - 2 };
     req->cmd = TEXT_CMD_META;
     req->meta = meta;
+    const char *key = line.ptr + 3, *end = line.ptr + line.len;
+    if (meta != TEXT_META_SET && meta != TEXT_META_NOOP && key < end && *key != ' ' &&
+        end[-1] != ' ') {
+        const char *key_end = text_find_space(key, end);
+        if (key_end - key <= TEXT_KEY_MAX) {
+            req->args = (text_str){ key, (size_t)(end - key) };
+            req->key = (text_str){ key, (size_t)(key_end - key) };
+            req->reply = TEXT_REPLY_ERROR;
+            return TEXT_OK;
+        }
+    }
     text_status st = text_parse_meta(rest, req);
     if (st == TEXT_ERROR)
         req->cmd = TEXT_CMD_NONE;
     return st;
 }
 
-/* A clean line (>= 4 bytes); TEXT_EAGAIN is "not taken": run the general parser. */
-static text_status text_fast_line(text_str line, size_t line_len, text_request *req)
+/*
+ * A clean line (>= 4 bytes) in a buffer readable up to limit; TEXT_EAGAIN
+ * is "not taken": run the general parser.
+ */
+static text_status text_fast_line(text_str line, size_t line_len, const char *limit,
+                                  text_request *req)
 {
     if (line.ptr[0] == 'm' && line.ptr[2] == ' ') {
         text_meta meta = text_meta_of((text_str){ line.ptr, 2 });
@@ -1100,7 +1233,8 @@ static text_status text_fast_line(text_str line, size_t line_len, text_request *
         return TEXT_EAGAIN;
     text_fast_reset(req, line_len);
     bool ok = cmd <= TEXT_CMD_GETS ? text_fast_get(line, skip, req)
-                                   : text_fast_store(line, skip, req, cmd == TEXT_CMD_CAS);
+                                   : text_fast_store(line, skip, limit, req,
+                                                     cmd == TEXT_CMD_CAS);
     if (!ok)
         return TEXT_EAGAIN;
     req->cmd = cmd;
@@ -1128,8 +1262,9 @@ text_status text_parse(const char *buf, size_t len, text_request *req)
                                                                                     : NULL;
         if (nl != NULL) {
             text_str line = { buf, (size_t)(ctl - buf) };
-            text_status st = line.len >= 4 ? text_fast_line(line, (size_t)(nl - buf) + 1, req)
-                                           : TEXT_EAGAIN;
+            text_status st = line.len >= 4
+                                 ? text_fast_line(line, (size_t)(nl - buf) + 1, buf + len, req)
+                                 : TEXT_EAGAIN;
             if (st != TEXT_EAGAIN)
                 return st;
             return text_parse_general(buf, nl, req);

@@ -490,6 +490,14 @@ void cache_item_write(cache_item *pub, size_t offset, const void *src, size_t le
     item_write(it, offset, src, len > n - offset ? n - offset : len);
 }
 
+char *cache_item_value_to_fill(cache_item *pub)
+{
+    item *it = (item *)pub;
+    if (it == NULL || (item_state(it) & ITEM_CHAINED))
+        return NULL;
+    return (char *)cache_item_span(pub, 0).data;
+}
+
 cache_status cache_store(cache_thread *t, cache_item *it, cache_store_mode mode,
                          uint64_t cas, uint64_t *cas_out)
 {

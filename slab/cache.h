@@ -205,6 +205,15 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey,
 void cache_item_write(cache_item *it, size_t offset, const void *src, size_t len);
 
 /*
+ * The whole value of an item from cache_alloc that is not stored yet, as one
+ * writable run of cache_item_nbytes(it) bytes, when it fits in one chunk;
+ * NULL for a chained value (fill that with cache_item_write). Writing there
+ * is the same as cache_item_write, and allowed only while the item is unstored
+ * and held by the caller.
+ */
+char *cache_item_value_to_fill(cache_item *it);
+
+/*
  * Links a filled item under its key according to `mode`; for CACHE_CAS the
  * store succeeds only if the present item's cas equals `cas`. On CACHE_OK,
  * *cas_out (if not NULL) gets the new item's cas. APPEND/PREPEND build a new

@@ -1319,6 +1319,59 @@ static void test_fast_path_random(void)
     CHECK(ok);
 }
 
+/*
+ * Storage lines whose numbers have 1..20 digits, each followed by a space,
+ * the line end, or a byte just outside '0'..'9' (the eight-at-a-time digit
+ * reader's edges), alone in their buffer or followed by another request:
+ * fast path == general parser.
+ */
+static void test_fast_path_numbers(void)
+{
+    static const char after[] = { ' ', '/', ':', '?', 'p', '\x80', '\xb5', '\xba', '\xf9', '\xfa',
+                                  '\xff', '@', '\xc0' };
+    static const char *const heads[] = { "set k ", "cas k ", "set abcdefg ", "add k7 " };
+    char buf[256];
+    bool ok = true;
+    for (int i = 0; i < 20000; i++) {
+        const char *h = heads[rng() % (sizeof(heads) / sizeof(heads[0]))];
+        size_t len = strlen(h), fields = 3 + (h[0] == 'c');
+        memcpy(buf, h, len);
+        for (size_t f = 0; f < fields; f++) {
+            size_t digits = 1 + (size_t)(rng() % 20);
+            for (size_t d = 0; d < digits; d++)
+                buf[len++] = (char)('0' + (rng() % 4 == 0 ? 9 : rng() % 10));
+            if (rng() % 24 == 0)
+                buf[len++] = after[rng() % sizeof(after)];
+            if (f + 1 < fields)
+                buf[len++] = ' ';
+        }
+        if (rng() % 8 == 0) {
+            memcpy(buf + len, " noreply", 8);
+            len += 8;
+        }
+        memcpy(buf + len, "\r\n", 2);
+        len += 2;
+        if (rng() % 2 == 0) { /* more bytes buffered after the line */
+            memcpy(buf + len, "get 12345678\r\n", 14);
+            len += 2 + (size_t)(rng() % 13);
+        }
+        ok &= fast_same(buf, len);
+    }
+    CHECK(ok);
+    text_request req = {0};
+    CHECK(parse_str("set k 12345678 87654321 1234567\r\nget x\r\n", &req) == TEXT_OK &&
+          req.flags == 12345678 && req.exptime == 87654321 && req.nbytes == 1234567);
+    CHECK(parse_str("set k 4294967295 0 99999999 noreply\r\n", &req) == TEXT_OK &&
+          req.flags == UINT32_MAX && req.exptime == 0 && req.nbytes == 99999999 &&
+          req.noreply);
+    CHECK(parse_str("cas k 000000001 1 2 123456789012345678\r\n", &req) == TEXT_OK &&
+          req.flags == 1 && req.exptime == 1 && req.nbytes == 2 &&
+          req.cas == 123456789012345678ull);
+    CHECK(parse_str("cas k 1 2 3 1234567890123456789\r\n", &req) == TEXT_OK &&
+          req.cas == 1234567890123456789ull);
+    CHECK(parse_str("set k 1 2 3:\r\n", &req) == TEXT_CLIENT_ERROR);
+}
+
 /* A get line of ~2 MiB that arrived whole: fast path and general parser agree. */
 static void test_fast_path_long_get(void)
 {
@@ -1399,6 +1452,7 @@ int main(void)
     test_fast_path();
     test_fast_path_reuse();
     test_fast_path_random();
+    test_fast_path_numbers();
     test_fast_path_long_get();
     test_compose_numbers();
     return check_done("test_text");
