@@ -268,7 +268,7 @@ static process_ms_saved *process_ms_save(conn *c, const meta_request *m, const c
     process_ms_saved *sv = process_ms_block(c, len);
     if (sv == NULL)
         return NULL;
-    sv->m = *m;
+    meta_request_copy(&sv->m, m);
     memcpy(sv->line, line, len);
     sv->m.wire_key = process_ms_rebase(m->wire_key, line, sv->line);
     if (m->has_opaque)

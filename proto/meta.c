@@ -25,6 +25,7 @@
 #include "proto/text_internal.h"
 
 #define META_WORDS_MAX 19   /* cmd + key (+ datalen) + flags; one more -> too long */
+_Static_assert(META_WORDS_MAX - 2 <= META_RET_MAX, "every flag of a line fits in ret");
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -158,6 +159,14 @@ text_str meta_key(const meta_request *req)
     return k;
 }
 
+void meta_request_copy(meta_request *dst, const meta_request *src)
+{
+    memcpy(dst, src, offsetof(meta_request, keybin_));
+    dst->keybin_len_ = src->keybin_len_;
+    if (src->key_binary)
+        memcpy(dst->keybin_, src->keybin_, src->keybin_len_);
+}
+
 bool meta_has_flag(const meta_request *req, char c)
 {
     return c >= 'A' && c <= 'z' && (req->flagset & META_FLAG(c)) != 0;
@@ -254,11 +263,15 @@ static meta_error meta_scan_time(text_str tok, bool *has, int32_t *out)
 
 /* ---- flags ---------------------------------------------------------------- */
 
-/* What a flag letter does: meta_flag_kinds[letter - 'A'] (0: not a flag). */
+/*
+ * What a flag letter does: meta_flag_kinds[letter - 'A'] (0: not a flag).
+ * The presence-only letters (PLAIN) are also in meta_noarg_bits: the walk
+ * takes them without looking at the kind (meta_take_letter).
+ */
 enum {
     META_K_INVALID = 0,
-    META_K_PLAIN,   /* c f h k l s t P L: presence only */
-    META_K_B, META_K_Q, META_K_U, META_K_V, META_K_X, META_K_I,
+    META_K_PLAIN,   /* c f h k l s t P L q u v x I: presence only */
+    META_K_B,
     META_K_T, META_K_N, META_K_R, META_K_C, META_K_E, META_K_D, META_K_J,
     META_K_F, META_K_M, META_K_O
 };
@@ -268,8 +281,8 @@ static const uint8_t meta_flag_kinds['z' - 'A' + 1] = {
     META_KIND('c', META_K_PLAIN), META_KIND('f', META_K_PLAIN), META_KIND('h', META_K_PLAIN),
     META_KIND('k', META_K_PLAIN), META_KIND('l', META_K_PLAIN), META_KIND('s', META_K_PLAIN),
     META_KIND('t', META_K_PLAIN), META_KIND('P', META_K_PLAIN), META_KIND('L', META_K_PLAIN),
-    META_KIND('b', META_K_B), META_KIND('q', META_K_Q), META_KIND('u', META_K_U),
-    META_KIND('v', META_K_V), META_KIND('x', META_K_X), META_KIND('I', META_K_I),
+    META_KIND('q', META_K_PLAIN), META_KIND('u', META_K_PLAIN), META_KIND('v', META_K_PLAIN),
+    META_KIND('x', META_K_PLAIN), META_KIND('I', META_K_PLAIN), META_KIND('b', META_K_B),
     META_KIND('T', META_K_T), META_KIND('N', META_K_N), META_KIND('R', META_K_R),
     META_KIND('C', META_K_C), META_KIND('E', META_K_E), META_KIND('D', META_K_D),
     META_KIND('J', META_K_J), META_KIND('F', META_K_F), META_KIND('M', META_K_M),
@@ -341,11 +354,6 @@ static inline meta_error meta_flag(meta_request *req, unsigned kind, text_str to
     switch (kind) {
     case META_K_PLAIN: return META_ERR_NONE;
     case META_K_B: return meta_flag_b(req);
-    case META_K_Q: req->quiet = true; return META_ERR_NONE;
-    case META_K_U: req->no_bump = true; return META_ERR_NONE;
-    case META_K_V: req->want_value = true; return META_ERR_NONE;
-    case META_K_X: req->remove_value = true; return META_ERR_NONE;
-    case META_K_I: req->invalidate = true; return META_ERR_NONE;
     default: return meta_flag_with_arg(req, kind, tok);
     }
 }
@@ -389,6 +397,87 @@ static inline void meta_walk_flag(meta_request *req, meta_walk *w, text_str tok)
         w->last = e;
     if (kind == META_K_M && tok.len == 2)
         w->mode = tok.ptr[1];
+}
+
+/* The bit of every presence-only letter by byte value (0 for any other byte). */
+#define META_NOARG(c) [(unsigned char)(c)] = META_FLAG(c)
+static const uint64_t meta_noarg_bits[256] = {
+    META_NOARG('c'), META_NOARG('f'), META_NOARG('h'), META_NOARG('k'), META_NOARG('l'),
+    META_NOARG('s'), META_NOARG('t'), META_NOARG('P'), META_NOARG('L'), META_NOARG('q'),
+    META_NOARG('u'), META_NOARG('v'), META_NOARG('x'), META_NOARG('I'),
+};
+
+/* Behaviour flags among them: q u v x I. */
+#define META_BOOL_LETTERS \
+    (META_FLAG('q') | META_FLAG('u') | META_FLAG('v') | META_FLAG('x') | META_FLAG('I'))
+
+/* Sets the behaviour flag of one of META_BOOL_LETTERS. */
+static void meta_set_bool(meta_request *req, char c)
+{
+    switch (c) {
+    case 'q': req->quiet = true; break;
+    case 'u': req->no_bump = true; break;
+    case 'v': req->want_value = true; break;
+    case 'x': req->remove_value = true; break;
+    default: req->invalidate = true; break; /* 'I' */
+    }
+}
+
+/* A presence-only letter (bit) seen for the first time: its bit, its place in ret. */
+static inline void meta_take_letter(meta_request *req, const meta_walk *w, uint64_t bit, char c)
+{
+    req->flagset |= bit;
+    if (w->ret_mask & bit)
+        req->ret[req->nret++] = c;
+    if (bit & META_BOOL_LETTERS)
+        meta_set_bool(req, c);
+}
+
+/*
+ * One flag token of the walk: a presence-only letter seen for the first
+ * time is taken here; anything else goes to meta_walk_flag. Nothing is
+ * looked at once the walk has stopped. (ret cannot overflow: a line has
+ * at most META_WORDS_MAX - 2 flags.)
+ */
+static inline void meta_walk_token(meta_request *req, meta_walk *w, text_str tok)
+{
+    if (w->stop != META_ERR_NONE)
+        return;
+    uint64_t bit = meta_noarg_bits[(unsigned char)tok.ptr[0]];
+    if (bit == 0 || (req->flagset & bit) != 0)
+        meta_walk_flag(req, w, tok);
+    else
+        meta_take_letter(req, w, bit, tok.ptr[0]);
+}
+
+/*
+ * The usual shape first: " x" pairs (one space, one presence-only letter,
+ * then a space or the end), each letter new. Takes them as
+ * meta_walk_token would and returns where the first other token (or
+ * space) starts; the general loop goes on from there.
+ */
+static inline const char *meta_walk_letters(meta_request *req, const meta_walk *w,
+                                            const char *p, const char *end, size_t *words)
+{
+    size_t n = *words, nret = req->nret;
+    uint64_t flags = req->flagset; /* in registers: the stores to ret may alias req */
+    while (end - p >= 2 && p[0] == ' ' && (end - p == 2 || p[2] == ' ') &&
+           n < META_WORDS_MAX) {
+        uint64_t bit = meta_noarg_bits[(unsigned char)p[1]];
+        if (bit == 0 || (flags & bit) != 0)
+            break;
+        flags |= bit;
+        if (w->ret_mask & bit)
+            req->ret[nret++] = p[1];
+        if (bit & META_BOOL_LETTERS)
+            meta_set_bool(req, p[1]);
+        n++;
+        p += 2;
+    }
+    req->flagset = flags;
+    req->nret = nret;
+    *words = n;
+    return p;
 }
 
 /* Step 6: the M letter of ms and ma (mg and md ignore it). */
@@ -452,11 +541,55 @@ static meta_error meta_too_many(const meta_request *req)
 }
 
 /*
+ * The whole flag part of the usual mg or md: rest (after the key) is " x"
+ * pairs only, each x a presence-only letter seen once, at most
+ * META_WORDS_MAX words in all. Then nothing can fail: fills flagset, ret
+ * and the behaviour flags and returns true. False for anything else: the
+ * general walk decides (it sees the same tokens up to where this stopped,
+ * so the behaviour flags set so far stay right; flagset and nret are
+ * untouched, and bytes of ret past nret do not count).
+ */
+static inline bool meta_parse_letters(meta_request *req, text_str rest)
+{
+    if (rest.len % 2 != 0 || rest.len > 2 * (META_WORDS_MAX - 2))
+        return false;
+    uint64_t flags = 0, ret_mask = meta_ret_masks[req->cmd];
+    size_t nret = 0;
+    for (size_t i = 0; i < rest.len; i += 2) {
+        uint64_t bit = meta_noarg_bits[(unsigned char)rest.ptr[i + 1]];
+        if (rest.ptr[i] != ' ' || bit == 0 || (flags & bit) != 0)
+            return false;
+        flags |= bit;
+        req->ret[nret] = rest.ptr[i + 1];
+        nret += (ret_mask & bit) != 0;
+        if (bit & META_BOOL_LETTERS) /* the general walk would set it for this token too */
+            meta_set_bool(req, rest.ptr[i + 1]);
+    }
+    req->flagset = flags;
+    req->nret = nret;
+    return true;
+}
+
+/* meta_parse_keyed's nbytes_known when the caller has not read ms's length. */
+#define META_NBYTES_UNKNOWN UINT64_MAX
+
+/* ms's length token: nbytes_known if the caller read this token already. */
+static bool meta_scan_nbytes(text_str tok, uint64_t nbytes_known, uint64_t *out)
+{
+    if (nbytes_known != META_NBYTES_UNKNOWN) {
+        *out = nbytes_known;
+        return true;
+    }
+    return tok.len > 0 && text_scan_nbytes(tok, out);
+}
+
+/*
  * mg ms md ma <key> [datalen] <flags>*, in one pass over the tokens. The
  * checks keep 1.6.18's order (see the top): the word count is known only
  * at the end of the walk, and it outranks the length and the flags.
  */
-static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key_len)
+static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key_len,
+                                    uint64_t nbytes_known)
 {
     text_str tok, nbytes_tok = { NULL, 0 };
     if (key_len > 0) { /* the caller knows the first token's length */
@@ -476,6 +609,7 @@ static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key
         req->delta = 1;
     meta_walk w = { META_ERR_NONE, META_ERR_NONE, 0, meta_ret_masks[req->cmd] };
     const char *p = rest.ptr, *end = rest.ptr + rest.len;
+    p = meta_walk_letters(req, &w, p, end, &words);
     while (p < end) { /* the flag tokens (meta_token, unrolled for one-letter flags) */
         if (*p == ' ') {
             p++;
@@ -488,14 +622,13 @@ static text_status meta_parse_keyed(meta_request *req, text_str rest, size_t key
         tok.len = (size_t)(q - p);
         if (++words > META_WORDS_MAX)
             return meta_fail(req, meta_too_many(req));
-        if (w.stop == META_ERR_NONE)
-            meta_walk_flag(req, &w, tok);
+        meta_walk_token(req, &w, tok);
         if (q == end)
             break;
         p = q + 1; /* past the space that ended the token */
     }
     if (req->cmd == TEXT_META_SET &&
-        (nbytes_tok.len == 0 || !text_scan_nbytes(nbytes_tok, &req->nbytes)))
+        !meta_scan_nbytes(nbytes_tok, nbytes_known, &req->nbytes))
         return meta_fail(req, META_ERR_BAD_FORMAT);
     meta_error e = meta_finish_flags(req, &w);
     if (e == META_ERR_NONE)
@@ -536,10 +669,13 @@ static text_str meta_line_content(const char *buf, const char *nl)
 
 /*
  * Parses the arguments of a meta command; key_len > 0 is the length of
- * args' first token when the caller already knows it (args starts with it).
+ * args' first token when the caller already knows it (args starts with it),
+ * nbytes_known ms's length read from args' second token (else
+ * META_NBYTES_UNKNOWN).
  */
 static inline text_status meta_parse_args(text_meta cmd, text_str args, size_t key_len,
-                                          size_t line_len, meta_request *req)
+                                          uint64_t nbytes_known, size_t line_len,
+                                          meta_request *req)
 {
     meta_reset(req, cmd, line_len);
     switch (cmd) {
@@ -547,7 +683,7 @@ static inline text_status meta_parse_args(text_meta cmd, text_str args, size_t k
     case TEXT_META_SET:
     case TEXT_META_DELETE:
     case TEXT_META_ARITH:
-        return meta_parse_keyed(req, args, key_len);
+        return meta_parse_keyed(req, args, key_len, nbytes_known);
     case TEXT_META_NOOP:
         return TEXT_OK;
     case TEXT_META_DEBUG:
@@ -565,7 +701,7 @@ text_status meta_parse(const char *buf, size_t len, meta_request *req)
         return TEXT_EAGAIN;
     text_str rest = meta_line_content(buf, nl), cmd_tok;
     text_meta cmd = meta_token(&rest, &cmd_tok) ? meta_cmd_of(cmd_tok) : TEXT_META_NONE;
-    return meta_parse_args(cmd, rest, 0, (size_t)(nl - buf) + 1, req);
+    return meta_parse_args(cmd, rest, 0, META_NBYTES_UNKNOWN, (size_t)(nl - buf) + 1, req);
 }
 
 text_status meta_parse_text(const text_request *treq, meta_request *req)
@@ -573,6 +709,20 @@ text_status meta_parse_text(const text_request *treq, meta_request *req)
     /* text_parse_meta sets key to args' first token when there is one */
     bool key_known = treq->key.len > 0 && treq->key.ptr == treq->args.ptr &&
                      treq->key.len <= treq->args.len;
+    if (key_known && treq->key.len <= META_KEY_MAX &&
+        (treq->meta == TEXT_META_GET || treq->meta == TEXT_META_DELETE)) {
+        /* the usual mg / md: the key, then only presence-only letters */
+        meta_reset(req, treq->meta, treq->line_len);
+        text_str flags = { treq->args.ptr + treq->key.len, treq->args.len - treq->key.len };
+        if (meta_parse_letters(req, flags)) {
+            req->wire_key = treq->key;
+            return TEXT_OK;
+        }
+    }
+    /* text_parse_meta read ms's length (the token after the key) when swallow is set */
+    bool nbytes_known = key_known && treq->meta == TEXT_META_SET && treq->swallow > 0 &&
+                        treq->swallow == treq->nbytes + 2;
     return meta_parse_args(treq->meta, treq->args, key_known ? treq->key.len : 0,
-                           treq->line_len, req);
+                           nbytes_known ? treq->nbytes : META_NBYTES_UNKNOWN, treq->line_len,
+                           req);
 }

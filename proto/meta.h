@@ -250,6 +250,12 @@ text_status meta_parse_text(const text_request *treq, meta_request *req);
 /* The lookup key: the decoded bytes for a b key, else req->wire_key. */
 text_str meta_key(const meta_request *req);
 
+/*
+ * *dst = *src, cheaper: the decoded key buffer is copied only for a b key
+ * (views still point where src's point).
+ */
+void meta_request_copy(meta_request *dst, const meta_request *src);
+
 /* True if the flag letter c was in the request. */
 bool meta_has_flag(const meta_request *req, char c);
 

@@ -150,9 +150,9 @@ static char *meta_w_key(char *p, const meta_key_out *k)
     return p + 2;
 }
 
-/* One return flag with its value from facts. */
-static inline char *meta_w_ret(char *p, const meta_request *req, char c,
-                               const meta_facts *v, const meta_key_out *k)
+/* One return flag with its value from facts (inlined: a call costs more than most flags). */
+__attribute__((always_inline)) static inline char *
+meta_w_ret(char *p, const meta_request *req, char c, const meta_facts *v, const meta_key_out *k)
 {
     p = meta_w_flag(p, c);
     switch (c) {
@@ -207,13 +207,73 @@ static size_t meta_compose_small(char *buf, size_t cap, const meta_request *req,
     return n;
 }
 
-size_t meta_compose_reply(char *buf, size_t cap, const meta_request *req,
-                          meta_status st, const meta_facts *facts)
+/* The status codes as 2 bytes each, indexed by meta_status. */
+static const char meta_plain_words[] = "  VAHDENNFNSEXMNME";
+
+/* " <letter><text>": k's key or O's opaque, no longer than 32 bytes in the usual case. */
+static inline char *meta_w_text(char *p, char letter, text_str text)
+{
+    p = meta_w_flag(p, letter);
+    text_copy_short(p, text.ptr, text.len);
+    return p + text.len;
+}
+
+/*
+ * The usual reply with item facts (VA HD, and every ms status): a key
+ * printed as is (no base64), an opaque of at most 31 bytes, and cap at
+ * least the bound of meta_plain_ok. Writes the same bytes as
+ * meta_compose_general, with fewer steps.
+ */
+static size_t meta_compose_plain(char *buf, const meta_request *req, meta_status st,
+                                 const meta_facts *facts, text_str key)
 {
     static const meta_facts none;
-    if (st <= META_ST_NONE || st >= META_ST_ME)
-        return 0;
-    bool all = meta_prints_all(req, st);
+    char *p = buf;
+    memcpy(p, meta_plain_words + 2 * st, 2);
+    p += 2;
+    if (st == META_ST_VA) {
+        *p++ = ' ';
+        p = meta_w_u64(p, facts ? facts->value_len : 0);
+    }
+    const meta_facts *v = facts ? facts : &none;
+    size_t nret = st == META_ST_MN ? 0 : req->nret;
+    for (size_t i = 0; i < nret; i++) {
+        char c = req->ret[i];
+        if (c == 'k')
+            p = meta_w_text(p, 'k', key);
+        else if (c == 'O')
+            p = meta_w_text(p, 'O', req->opaque);
+        else
+            p = meta_w_ret(p, req, c, v, NULL);
+    }
+    if (req->cmd == TEXT_META_GET && facts != NULL && (st == META_ST_VA || st == META_ST_HD))
+        p = meta_w_marks(p, facts);
+    memcpy(p, "\r\n", 2);
+    return (size_t)(p + 2 - buf);
+}
+
+/*
+ * True if meta_compose_plain may write the reply: the key k prints (*key)
+ * is not base64, and cap holds every flag at its longest (2 + 21 bytes for
+ * a number, 2 + 31 for O, 2 + META_KEY_MAX once for k).
+ */
+static inline bool meta_plain_ok(size_t cap, const meta_request *req, const meta_facts *f,
+                                 text_str *key)
+{
+    bool item = f != NULL && f->has_item_key;
+    if (item ? f->item_key_binary : req->key_binary)
+        return false;
+    *key = item ? f->item_key : req->wire_key;
+    size_t bound = 31 + req->nret * (2 + META_OPAQUE_MAX) + 2 + META_KEY_MAX;
+    return key->len <= META_KEY_MAX && req->opaque.len < META_OPAQUE_MAX && cap >= bound;
+}
+
+/* Any reply, base64 keys and small caps included (meta_reply_worst bounds it first). */
+__attribute__((noinline)) static size_t
+meta_compose_general(char *buf, size_t cap, const meta_request *req,
+                     meta_status st, const meta_facts *facts, bool all)
+{
+    static const meta_facts none;
     /* k on a miss (or any status that is not "all") prints the request's key */
     meta_key_out k = meta_reply_key(req, all ? facts : NULL);
     size_t worst = meta_reply_worst(req, &k);
@@ -239,6 +299,38 @@ size_t meta_compose_reply(char *buf, size_t cap, const meta_request *req,
         p = meta_w_marks(p, facts);
     memcpy(p, "\r\n", 2);
     return (size_t)(p + 2 - buf);
+}
+
+/* meta_compose_plain for a reply that prints no item facts (EN NF NS EX MN): k and O only. */
+static size_t meta_compose_plain_ko(char *buf, const meta_request *req, meta_status st,
+                                    text_str key)
+{
+    char *p = buf;
+    memcpy(p, meta_plain_words + 2 * st, 2);
+    p += 2;
+    size_t nret = st == META_ST_MN ? 0 : req->nret;
+    for (size_t i = 0; i < nret; i++) {
+        if (req->ret[i] == 'k')
+            p = meta_w_text(p, 'k', key);
+        else if (req->ret[i] == 'O')
+            p = meta_w_text(p, 'O', req->opaque);
+    }
+    memcpy(p, "\r\n", 2);
+    return (size_t)(p + 2 - buf);
+}
+
+size_t meta_compose_reply(char *buf, size_t cap, const meta_request *req,
+                          meta_status st, const meta_facts *facts)
+{
+    if (st <= META_ST_NONE || st >= META_ST_ME)
+        return 0;
+    bool all = meta_prints_all(req, st);
+    text_str plain_key;
+    if (!meta_plain_ok(cap, req, all ? facts : NULL, &plain_key))
+        return meta_compose_general(buf, cap, req, st, facts, all);
+    if (!all)
+        return meta_compose_plain_ko(buf, req, st, plain_key);
+    return meta_compose_plain(buf, req, st, facts, plain_key);
 }
 
 size_t meta_compose_debug(char *buf, size_t cap, text_str item_key,

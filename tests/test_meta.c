@@ -449,6 +449,13 @@ static bool same_request(const meta_request *a, const meta_request *b)
            a->has_new_cas == b->has_new_cas && a->new_cas == b->new_cas &&
            a->remove_value == b->remove_value && a->has_vivify == b->has_vivify &&
            a->vivify_ttl == b->vivify_ttl && a->invalidate == b->invalidate &&
+           a->quiet == b->quiet && a->no_bump == b->no_bump &&
+           a->want_value == b->want_value && a->key_binary == b->key_binary &&
+           a->has_cas == b->has_cas && a->has_ttl == b->has_ttl &&
+           a->has_recache == b->has_recache && a->recache_ttl == b->recache_ttl &&
+           a->has_client_flags == b->has_client_flags && a->initial == b->initial &&
+           a->has_opaque == b->has_opaque && a->opaque.len == b->opaque.len &&
+           (a->opaque.len == 0 || memcmp(a->opaque.ptr, b->opaque.ptr, a->opaque.len) == 0) &&
            meta_key(a).len == meta_key(b).len &&
            (meta_key(a).len == 0 ||
             memcmp(meta_key(a).ptr, meta_key(b).ptr, meta_key(a).len) == 0);
@@ -936,9 +943,87 @@ static void test_random_lines(void)
     }
 }
 
+/*
+ * The replies of one parsed request at a roomy cap (the direct composer for
+ * plain keys) and at exactly their length (the bounded general composer):
+ * the same bytes.
+ */
+static void check_reply_caps(const meta_request *req)
+{
+    static const meta_status sts[] = { META_ST_VA, META_ST_HD, META_ST_EN, META_ST_NF,
+                                       META_ST_NS, META_ST_EX, META_ST_MN };
+    meta_facts f = { .value_len = 123456789, .cas = UINT64_MAX, .client_flags = 77,
+                     .size = 9, .ttl = -1, .last_access = 12, .hit_before = true,
+                     .won = true, .stale = true, .other_won = true };
+    char roomy[8192], exact[8192];
+    for (size_t i = 0; i < NELEM(sts); i++) {
+        for (int item = 0; item < 2; item++) {
+            f.has_item_key = item == 1;
+            f.item_key = (text_str){ "itemkey", 7 };
+            size_t n = meta_compose_reply(roomy, sizeof(roomy), req, sts[i], &f);
+            CHECK(n > 0 && meta_compose_reply(exact, n, req, sts[i], &f) == n);
+            CHECK(memcmp(roomy, exact, n) == 0);
+            CHECK(n < 3 || meta_compose_reply(exact, n - 1, req, sts[i], &f) == 0);
+        }
+    }
+}
+
+/*
+ * Lines in the shapes the fast paths take (one space apart, no trailing
+ * space, one-letter flags, sometimes repeated or unknown, sometimes with an
+ * argument): the daemon's path equals meta_parse, and replies equal at any
+ * cap that fits.
+ */
+static void test_letter_lines(void)
+{
+    static const char *const cmds[] = { "mg", "md", "ma", "ms" };
+    static const char *const keys[] = { "k", "key:1234", "Zm9v", KEY250, KEY251 };
+    static const char *const flags[] = {
+        "v", "f", "k", "c", "s", "t", "h", "l", "q", "u", "x", "I", "P", "L", "O", "Oab",
+        "b", "T5", "N0", "E9", "C3", "F7", "Z", "!", "", "vv", "MS", "ME", "MD", "O" "x",
+    };
+    char line[1024];
+    srand(17);
+    for (int n = 0; n < 20000; n++) {
+        const char *cmd = cmds[rand() % NELEM(cmds)], *key = keys[rand() % NELEM(keys)];
+        size_t len = (size_t)snprintf(line, sizeof(line), "%s %s%s", cmd, key,
+                                      cmd[1] == 's' ? " 3" : "");
+        size_t count = (size_t)(rand() % 20);
+        for (size_t i = 0; i < count; i++) {
+            /* mostly presence-only letters, as clients send them */
+            const char *w = flags[rand() % (rand() % 4 ? 14 : NELEM(flags))];
+            len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", w);
+        }
+        memcpy(line + len, rand() % 2 ? "\r\n" : "\n\0", 3);
+        len += line[len + 1] == '\n' ? 2 : 1;
+        meta_request req = { 0 };
+        text_status st = meta_parse(line, len, &req);
+        check_text_path(line, len, st, &req);
+        if (st == TEXT_OK)
+            check_reply_caps(&req);
+    }
+}
+
+/* meta_request_copy: the same request, its b key included, views unchanged. */
+static void test_request_copy(void)
+{
+    static const char *const lines[] = { "ms Zm9v 3 b k c O7\r\n", "ms plain 3 T9 k\r\n",
+                                         "mg Zm9vYmFy b v\r\n", "md k q\r\n" };
+    for (size_t i = 0; i < NELEM(lines); i++) {
+        meta_request req = { 0 }, copy;
+        memset(&copy, 0x5a, sizeof(copy));
+        CHECK(parse_str(lines[i], &req) == TEXT_OK);
+        meta_request_copy(&copy, &req);
+        CHECK(same_request(&copy, &req) && copy.wire_key.ptr == req.wire_key.ptr);
+        CHECK(meta_key(&copy).ptr != meta_key(&req).ptr || !req.key_binary);
+    }
+}
+
 int main(void)
 {
     test_random_lines();
+    test_letter_lines();
+    test_request_copy();
     test_error_table();
     test_error_strings();
     test_noop_and_debug();
