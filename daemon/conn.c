@@ -606,11 +606,9 @@ static conn_step_result conn_step_command(conn *c)
 }
 
 /*
- * Copies len bytes of the data block into the unstored item. When they
- * land in its first span (all of them, unless the value is chained), the
- * copy goes straight there: the item is ours until cache_store.
+ * Copies len bytes of the data block into the unstored item (nbytes bound
+ * them): straight into its value when that is one chunk, the usual case.
  */
-/* Copies value bytes into the item being received (nbytes bound them). */
 static void conn_fill_item(conn_store *s, const char *src, size_t len)
 {
     char *value = cache_item_value_to_fill(s->item);
