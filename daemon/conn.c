@@ -25,7 +25,6 @@
 #define CONN_IOV_MAX 512       /* iovecs per sendmsg */
 #define CONN_BULK_READS 16     /* reads per event while input keeps coming */
 #define CONN_TBUF_KEEP (64u * 1024) /* a drained tbuf above this shrinks back */
-#define CONN_COPY_MAX 512      /* values up to this size are copied into tbuf */
 
 static void conn_on_event(evutil_socket_t fd, short what, void *arg);
 
@@ -310,6 +309,25 @@ bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release)
     c->segs[c->nsegs++] = (conn_seg){ptr, 0, len, release};
     c->out_pending += len;
     return true;
+}
+
+void conn_out_value_tail(conn *c, cache_item *it)
+{
+    size_t spans = cache_item_span_count(it);
+    for (size_t i = 0; i < spans; i++) {
+        cache_span s = cache_item_span(it, i);
+        if (!conn_out_ref(c, s.data, s.len, i + 1 == spans ? it : NULL))
+            return; /* out of memory: it was released, conn closes */
+    }
+    if (spans == 0)
+        cache_release(c->ct, it);
+    char *end = conn_out_space(c, TEXT_CRLF_LEN);
+    if (end == NULL) {
+        c->close_after = true;
+        return;
+    }
+    memcpy(end, text_crlf(), TEXT_CRLF_LEN);
+    conn_out_commit(c, TEXT_CRLF_LEN);
 }
 
 /* After everything was written: reuse the buffers from the start. */

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "daemon/stats.h"
@@ -188,6 +189,39 @@ void conn_out_commit(conn *c, size_t n);
  * Returns false if out of memory (then `release` has already been released).
  */
 bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release);
+
+/*
+ * A value reply: a header line the caller composes, then the item's value
+ * and "\r\n". Small one-span values are copied whole, in one reservation:
+ * conn_out_value_space returns room for header_room bytes of header plus
+ * the value and "\r\n" (NULL if the value is too big or chained, or no
+ * memory: nothing reserved); compose the header at its start, then
+ * conn_out_value_commit(c, p, header_len, it) copies the value after it,
+ * commits everything and releases `it`. Otherwise queue the header with
+ * conn_out_space/commit and call conn_out_value_tail, which queues the value
+ * by reference and "\r\n" and takes over the caller's reference to `it`
+ * (on out of memory the conn is marked to close).
+ */
+#define CONN_COPY_MAX 512 /* values up to this size are copied into tbuf */
+
+static inline char *conn_out_value_space(conn *c, const cache_item *it, size_t header_room)
+{
+    size_t nbytes = cache_item_nbytes(it);
+    if (nbytes > CONN_COPY_MAX || cache_item_span_count(it) != 1)
+        return NULL;
+    return conn_out_space(c, header_room + nbytes + TEXT_CRLF_LEN);
+}
+
+static inline void conn_out_value_commit(conn *c, char *p, size_t header_len, cache_item *it)
+{
+    cache_span v = cache_item_span(it, 0);
+    memcpy(p + header_len, v.data, v.len);
+    memcpy(p + header_len + v.len, text_crlf(), TEXT_CRLF_LEN);
+    conn_out_commit(c, header_len + v.len + TEXT_CRLF_LEN);
+    cache_release(c->ct, it);
+}
+
+void conn_out_value_tail(conn *c, cache_item *it);
 
 /* Drops every queued reply, releasing item references (UDP after sending). */
 void conn_out_reset(conn *c);

@@ -109,64 +109,29 @@ static void process_reply_unless(conn *c, bool noreply, text_reply r)
 
 /* ---- get / gets / gat / gats ------------------------------------------------ */
 
-#define PROCESS_COPY_MAX 512 /* values up to this are copied whole into the reply */
-
 /*
- * A small one-span value: its VALUE line, bytes and "\r\n" composed in one
- * reservation of the reply buffer, and the item released at once. False
- * (nothing queued, item still held) when the value is too big or chained,
- * or the buffer cannot grow.
+ * A VALUE line and the item's value; small values go out in one copy
+ * (conn_out_value_space). Takes over the reference to `it`.
  */
-static bool process_queue_small_value(conn *c, cache_item *it, bool with_cas)
-{
-    size_t nbytes = cache_item_nbytes(it);
-    if (nbytes > PROCESS_COPY_MAX || cache_item_span_count(it) != 1)
-        return false;
-    text_str key = {cache_item_key(it), cache_item_nkey(it)};
-    size_t room = key.len + TEXT_VALUE_OVERHEAD + nbytes + TEXT_CRLF_LEN;
-    char *p = conn_out_space(c, room);
-    if (p == NULL)
-        return false;
-    size_t n = text_compose_value(p, room, key, cache_item_flags(it), nbytes, with_cas,
-                                  cache_item_cas(it));
-    memcpy(p + n, cache_item_span(it, 0).data, nbytes);
-    memcpy(p + n + nbytes, text_crlf(), TEXT_CRLF_LEN);
-    conn_out_commit(c, n + nbytes + TEXT_CRLF_LEN);
-    cache_release(process_ct(c), it);
-    return true;
-}
-
 static void process_queue_value(conn *c, cache_item *it, bool with_cas)
 {
-    if (process_queue_small_value(c, it, with_cas))
-        return;
     text_str key = {cache_item_key(it), cache_item_nkey(it)};
     size_t room = key.len + TEXT_VALUE_OVERHEAD;
-    char *p = conn_out_space(c, room);
-    if (p == NULL) {
+    char *p = conn_out_value_space(c, it, room);
+    bool small = p != NULL;
+    if (!small && (p = conn_out_space(c, room)) == NULL) {
         cache_release(process_ct(c), it);
         c->close_after = true;
         return;
     }
-    conn_out_commit(c, text_compose_value(p, room, key,
-                                          cache_item_flags(it),
-                                          cache_item_nbytes(it), with_cas,
-                                          cache_item_cas(it)));
-    size_t spans = cache_item_span_count(it);
-    for (size_t i = 0; i < spans; i++) {
-        cache_span s = cache_item_span(it, i);
-        if (!conn_out_ref(c, s.data, s.len, i + 1 == spans ? it : NULL))
-            return; /* out of memory: it was released, conn closes */
-    }
-    if (spans == 0)
-        cache_release(process_ct(c), it);
-    char *end = conn_out_space(c, TEXT_CRLF_LEN);
-    if (end == NULL) {
-        c->close_after = true;
+    size_t n = text_compose_value(p, room, key, cache_item_flags(it), cache_item_nbytes(it),
+                                  with_cas, cache_item_cas(it));
+    if (small) {
+        conn_out_value_commit(c, p, n, it);
         return;
     }
-    memcpy(end, text_crlf(), TEXT_CRLF_LEN);
-    conn_out_commit(c, TEXT_CRLF_LEN);
+    conn_out_commit(c, n);
+    conn_out_value_tail(c, it);
 }
 
 static void process_get_key(conn *c, const text_request *req, text_str key,

@@ -24,7 +24,6 @@
 
 /* Room for any meta reply line: a base64 key (336), a 32-byte opaque, flags. */
 #define PROCESS_META_LINE_ROOM 1024
-#define PROCESS_META_COPY_MAX 512 /* values up to this are copied whole into the reply */
 
 /*
  * An ms waiting for its data block: the parsed request and a copy of its
@@ -74,26 +73,6 @@ static bool process_meta_reply(conn *c, const meta_request *m, meta_status st,
     return true;
 }
 
-/* Queues its value bytes by reference and "\r\n"; takes over the reference. */
-static void process_meta_queue_value(conn *c, cache_item *it)
-{
-    size_t spans = cache_item_span_count(it);
-    for (size_t i = 0; i < spans; i++) {
-        cache_span s = cache_item_span(it, i);
-        if (!conn_out_ref(c, s.data, s.len, i + 1 == spans ? it : NULL))
-            return; /* out of memory: it was released, conn closes */
-    }
-    if (spans == 0)
-        cache_release(process_meta_ct(c), it);
-    char *end = conn_out_space(c, TEXT_CRLF_LEN);
-    if (end == NULL) {
-        c->close_after = true;
-        return;
-    }
-    memcpy(end, text_crlf(), TEXT_CRLF_LEN);
-    conn_out_commit(c, TEXT_CRLF_LEN);
-}
-
 /* The reply status for an engine result, or META_ST_NONE with *err set. */
 static meta_status process_meta_status(cache_status st, meta_error *err)
 {
@@ -128,26 +107,20 @@ static void process_mg_count(conn *c, const meta_request *m, bool hit, bool crea
 /* What an mg hit reports (cas, flags and key only when c / f / k print them). */
 /*
  * VA with a small one-span value: the header line, the bytes and "\r\n"
- * in one reservation of the reply buffer, and the item released at once
- * (as the text path's small values). False, with nothing queued and the
- * item still held, when the value is too big or chained, the reply is
- * suppressed, or the buffer cannot grow.
+ * in one reservation (conn_out_value_space), and the item released at
+ * once. False, with nothing queued and the item still held, when the value
+ * is too big or chained, the reply is suppressed, or the buffer cannot grow.
  */
 static bool process_meta_small_value(conn *c, const meta_request *m, const meta_facts *f,
                                      cache_item *it)
 {
-    size_t nbytes = f->value_len;
-    if (nbytes > PROCESS_META_COPY_MAX || cache_item_span_count(it) != 1 ||
-        (m->quiet && meta_reply_suppressed(m, META_ST_VA)))
+    if (m->quiet && meta_reply_suppressed(m, META_ST_VA))
         return false;
-    char *p = conn_out_space(c, PROCESS_META_LINE_ROOM + nbytes + TEXT_CRLF_LEN);
+    char *p = conn_out_value_space(c, it, PROCESS_META_LINE_ROOM);
     size_t n = p ? meta_compose_reply(p, PROCESS_META_LINE_ROOM, m, META_ST_VA, f) : 0;
     if (n == 0)
         return false;
-    memcpy(p + n, cache_item_span(it, 0).data, nbytes);
-    memcpy(p + n + nbytes, text_crlf(), TEXT_CRLF_LEN);
-    conn_out_commit(c, n + nbytes + TEXT_CRLF_LEN);
-    cache_release(process_meta_ct(c), it);
+    conn_out_value_commit(c, p, n, it);
     return true;
 }
 
@@ -200,7 +173,7 @@ static void process_mg(conn *c, const meta_request *m)
         return;
     bool queued = process_meta_reply(c, m, m->want_value ? META_ST_VA : META_ST_HD, &f, false);
     if (queued && m->want_value)
-        process_meta_queue_value(c, it);
+        conn_out_value_tail(c, it);
     else
         cache_release(process_meta_ct(c), it);
 }
