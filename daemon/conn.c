@@ -311,6 +311,16 @@ bool conn_out_ref(conn *c, const char *ptr, size_t len, cache_item *release)
     return true;
 }
 
+void conn_out_reply(conn *c, text_reply r)
+{
+    size_t len = text_reply_len(r);
+    char *p = conn_out_space(c, len);
+    if (p != NULL && len > 0) {
+        memcpy(p, text_reply_str(r), len);
+        conn_out_commit(c, len);
+    }
+}
+
 void conn_out_value_tail(conn *c, cache_item *it)
 {
     size_t spans = cache_item_span_count(it);

@@ -181,6 +181,9 @@ void conn_describe(const conn *c, const conn *self, stats_conn_info *out);
 char *conn_out_space(conn *c, size_t need);
 void conn_out_commit(conn *c, size_t n);
 
+/* Queues the fixed reply line r (proto's text_reply_str); nothing if out of memory. */
+void conn_out_reply(conn *c, text_reply r);
+
 /*
  * Queues external bytes; `release` (may be NULL) is cache_release'd once
  * they are written or the conn goes away. Short byte runs (a small value)

@@ -90,15 +90,9 @@ static cache_thread *process_ct(const conn *c) { return c->ct; }
 static stats_counters *process_counters(const conn *c) { return c->st; }
 static server_ctx *process_srv(const conn *c) { return worker_server(c->w); }
 
-/* A fixed reply line: its text copied as proto gives it (what text_compose_reply writes). */
 static void process_reply(conn *c, text_reply r)
 {
-    size_t len = text_reply_len(r);
-    char *p = conn_out_space(c, len);
-    if (p != NULL && len > 0) {
-        memcpy(p, text_reply_str(r), len);
-        conn_out_commit(c, len);
-    }
+    conn_out_reply(c, r);
 }
 
 static void process_reply_unless(conn *c, bool noreply, text_reply r)

@@ -28,12 +28,8 @@ static cache *process_admin_engine(const conn *c) { return process_admin_srv(c)-
 
 static void process_admin_reply(conn *c, bool noreply, text_reply r)
 {
-    if (noreply)
-        return;
-    size_t len = text_reply_len(r);
-    char *p = conn_out_space(c, len);
-    if (p != NULL)
-        conn_out_commit(c, text_compose_reply(p, len, r));
+    if (!noreply)
+        conn_out_reply(c, r);
 }
 
 /* ---- slabs reassign / automove -------------------------------------------- */

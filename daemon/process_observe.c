@@ -39,18 +39,12 @@ static void process_observe_str(conn *c, const char *name, const char *value)
 
 static void process_observe_end(conn *c)
 {
-    size_t len = text_reply_len(TEXT_REPLY_END);
-    char *p = conn_out_space(c, len);
-    if (p != NULL)
-        conn_out_commit(c, text_compose_reply(p, len, TEXT_REPLY_END));
+    conn_out_reply(c, TEXT_REPLY_END);
 }
 
 static void process_observe_oom(conn *c)
 {
-    size_t len = text_reply_len(TEXT_REPLY_SE_OOM);
-    char *p = conn_out_space(c, len);
-    if (p != NULL)
-        conn_out_commit(c, text_compose_reply(p, len, TEXT_REPLY_SE_OOM));
+    conn_out_reply(c, TEXT_REPLY_SE_OOM);
 }
 
 /* "STAT <group>:<rank>:<field> <value>" */

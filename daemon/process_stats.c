@@ -77,18 +77,12 @@ static void process_stats_class(conn *c, const char *prefix, unsigned id,
 
 static void process_stats_end(conn *c)
 {
-    size_t len = text_reply_len(TEXT_REPLY_END);
-    char *p = conn_out_space(c, len);
-    if (p != NULL)
-        conn_out_commit(c, text_compose_reply(p, len, TEXT_REPLY_END));
+    conn_out_reply(c, TEXT_REPLY_END);
 }
 
 static void process_stats_fixed(conn *c, text_reply r)
 {
-    size_t len = text_reply_len(r);
-    char *p = conn_out_space(c, len);
-    if (p != NULL)
-        conn_out_commit(c, text_compose_reply(p, len, r));
+    conn_out_reply(c, r);
 }
 
 static void process_stats_admin(conn *c, text_admin_reply r)

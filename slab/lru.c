@@ -7,7 +7,6 @@
 #include "slab/cache_internal.h" /* run-time settings (cache_tune.c) */
 
 #include <assert.h>
-#include <errno.h>
 #include <string.h>
 
 #ifdef CASHEW_DEBUG
