@@ -125,8 +125,8 @@ static void conn_rbuf_release(conn *c)
 {
     if (c->rbuf == NULL || c->kind == CONN_UDP)
         return;
-    if (c->rsize == CONN_RBUF_INIT)
-        worker_rbuf_put(c->w, c->rbuf);
+    if (c->rsize == CONN_RBUF_INIT || c->rsize == CONN_RBUF_BULK)
+        worker_rbuf_put(c->w, c->rbuf, c->rsize);
     else {
         free(c->rbuf);
         worker_buffer_bytes_add(c->w, -(int64_t)c->rsize);
@@ -461,20 +461,47 @@ static conn_io conn_flush(conn *c)
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* Makes room at rbuf's end: takes a pooled buffer, compacts, or grows it. */
+/* The pooled read buffer size this conn's recent reads call for. */
+static size_t conn_rbuf_want(const conn *c)
+{
+    return c->rbuf_bulk ? CONN_RBUF_BULK : CONN_RBUF_INIT;
+}
+
+/* Moves unparsed input from a CONN_RBUF_INIT buffer into a CONN_RBUF_BULK one. */
+static bool conn_rbuf_to_bulk(conn *c)
+{
+    char *bulk = worker_rbuf_get(c->w, CONN_RBUF_BULK);
+    if (bulk == NULL)
+        return false;
+    size_t left = c->rend - c->rstart;
+    memcpy(bulk, c->rbuf + c->rstart, left);
+    worker_rbuf_put(c->w, c->rbuf, c->rsize);
+    c->rbuf = bulk;
+    c->rsize = CONN_RBUF_BULK;
+    c->rstart = 0;
+    c->rend = left;
+    return true;
+}
+
+/*
+ * Makes room at rbuf's end: takes a pooled buffer of the size recent reads
+ * call for, moves to a bulk one, compacts, or grows it (a huge line).
+ */
 static bool conn_rbuf_prepare(conn *c)
 {
-    if (c->rstart == c->rend && c->rsize > CONN_RBUF_INIT)
-        conn_rbuf_release(c); /* shrink back after a huge line */
+    if (c->rbuf != NULL && c->rstart == c->rend && c->rsize != conn_rbuf_want(c))
+        conn_rbuf_release(c); /* shrink back after a huge line or a burst */
     if (c->rbuf == NULL) {
-        c->rbuf = worker_rbuf_get(c->w);
+        c->rsize = conn_rbuf_want(c);
+        c->rbuf = worker_rbuf_get(c->w, c->rsize);
         if (c->rbuf == NULL)
             return false;
-        c->rsize = CONN_RBUF_INIT;
         c->rstart = c->rend = 0;
     }
     if (c->rstart == c->rend)
         c->rstart = c->rend = 0;
+    if (c->rbuf_bulk && c->rsize == CONN_RBUF_INIT)
+        return conn_rbuf_to_bulk(c);
     if (c->rend < c->rsize)
         return true;
     if (c->rstart > 0) {
@@ -492,6 +519,20 @@ static bool conn_rbuf_prepare(conn *c)
     return true;
 }
 
+/*
+ * A read that fills a CONN_RBUF_INIT buffer means the client sends bursts
+ * larger than it: the next reads use CONN_RBUF_BULK (a quarter as many
+ * read and send calls for pipelined large sets); reads that bring little
+ * go back to the small size.
+ */
+static void conn_rbuf_note_read(conn *c, size_t n, size_t room)
+{
+    if (n == room && c->rsize == CONN_RBUF_INIT)
+        c->rbuf_bulk = true;
+    else if (n < CONN_RBUF_INIT / 4)
+        c->rbuf_bulk = false;
+}
+
 static conn_io conn_read(conn *c)
 {
     if (!conn_rbuf_prepare(c))
@@ -500,6 +541,7 @@ static conn_io conn_read(conn *c)
         size_t room = c->rsize - c->rend;
         ssize_t n = conn_sys_read(c->fd, c->rbuf + c->rend, room);
         if (n > 0) {
+            conn_rbuf_note_read(c, (size_t)n, room);
             c->rend += (size_t)n;
             c->last_active = server_real_now();
             stats_bump(&c->st->bytes_read, (uint64_t)n);
@@ -743,6 +785,18 @@ static bool conn_wants_read(const conn *c)
            !worker_stopping(c->w) && c->out_pending <= CONN_OUT_HIGH;
 }
 
+/*
+ * A conn that yielded (-R) with only a little output queued keeps it until
+ * it has run the rest of its input: a pipelining client then gets its
+ * replies in one send per read instead of one per -R requests. Everything
+ * is flushed when the conn stops yielding or the queue reaches
+ * CONN_OUT_BATCH bytes.
+ */
+static bool conn_flush_deferred(const conn *c)
+{
+    return c->yielded && c->out_pending < CONN_OUT_BATCH;
+}
+
 /* True if buffered requests can run now (yield, or backpressure lifted). */
 static bool conn_has_runnable_input(const conn *c)
 {
@@ -763,8 +817,9 @@ static bool conn_update_events(conn *c)
     if (conn_wants_read(c))
         flags |= EV_READ;
     bool runnable = conn_has_runnable_input(c);
-    bool resume = runnable && c->out_pending == 0 && (flags & EV_READ);
-    if (c->out_pending > 0 || (runnable && !resume))
+    bool deferred = conn_flush_deferred(c);
+    bool resume = runnable && (c->out_pending == 0 || deferred) && (flags & EV_READ);
+    if ((c->out_pending > 0 && !deferred) || (runnable && !resume))
         flags |= EV_WRITE;
     if ((flags & (EV_READ | EV_WRITE)) == 0)
         return false; /* nothing to wait for: done with this client */
@@ -805,7 +860,7 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
     conn *c = arg;
     (void)fd;
     c->reqs_this_event = 0;
-    if (c->out_pending > 0 && conn_flush(c) == CONN_IO_ERROR) {
+    if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
         conn_destroy(c);
         return;
     }
@@ -821,7 +876,7 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
         conn_destroy(c);
         return;
     }
-    if (c->out_pending > 0 && conn_flush(c) == CONN_IO_ERROR) {
+    if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
         conn_destroy(c);
         return;
     }

@@ -11,7 +11,9 @@
  *
  * Read buffer: a conn holds one only while it has unparsed input; it is
  * taken from (and given back to) its worker's pool of CONN_RBUF_INIT-byte
- * buffers, so idle connections cost none. It doubles while an incomplete
+ * buffers, so idle connections cost none. A conn whose reads fill that
+ * size (a client pipelining large values) moves to a CONN_RBUF_BULK buffer
+ * from a second pool, and back once its reads bring little. It doubles while an incomplete
  * command line fills it (a huge multiget, bounded by proto's line limits)
  * and is dropped, i.e. shrinks back, once it is empty. Data blocks of
  * storage commands never make it grow: they are copied into the new item
@@ -24,7 +26,9 @@
  * text. Writes are gathered, partial writes resume where they stopped.
  *
  * Flow control: -R caps the commands run per event (then the conn yields
- * and is re-activated behind the others); while more than CONN_OUT_HIGH
+ * and is re-activated behind the others; replies of up to CONN_OUT_BATCH
+ * bytes wait for the rest of its input rather than going out per yield);
+ * while more than CONN_OUT_HIGH
  * bytes of replies are unsent, the conn neither parses nor reads
  * (backpressure) until the queue drains.
  */
@@ -46,8 +50,10 @@ struct event;
 struct server_ctx;
 
 #define CONN_RBUF_INIT (16u * 1024)
+#define CONN_RBUF_BULK (64u * 1024)
 #define CONN_TBUF_INIT (4u * 1024)
 #define CONN_OUT_HIGH (1u << 20)
+#define CONN_OUT_BATCH (16u * 1024)
 
 typedef enum conn_kind {
     CONN_TCP,
@@ -96,6 +102,7 @@ typedef struct conn {
     bool eof;                 /* the peer closed its side */
     bool close_after;         /* quit/shutdown/fatal: close once written */
     bool yielded;             /* -R reached with requests left */
+    bool rbuf_bulk;           /* reads fill CONN_RBUF_INIT: use CONN_RBUF_BULK */
     bool blocked;             /* backpressure stopped requests left in rbuf */
     unsigned reqs_this_event;
     int64_t last_active;      /* real seconds, for idle_timeout */

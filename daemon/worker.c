@@ -21,7 +21,8 @@
 #include "daemon/udp.h"
 
 #define WORKER_GRACE_SECONDS 2
-#define WORKER_RBUF_POOL 64 /* idle read buffers kept per worker */
+#define WORKER_RBUF_POOL 64 /* idle CONN_RBUF_INIT read buffers kept per worker */
+#define WORKER_RBUF_BULK_POOL 8 /* idle CONN_RBUF_BULK ones */
 
 typedef struct worker_handoff {
     int fd;
@@ -58,6 +59,8 @@ struct worker {
     conn **udp;                  /* this worker's conn per UDP socket */
     char *rbuf_pool[WORKER_RBUF_POOL]; /* spare CONN_RBUF_INIT-byte buffers */
     unsigned rbuf_pooled;
+    char *rbuf_bulk_pool[WORKER_RBUF_BULK_POOL]; /* spare CONN_RBUF_BULK-byte ones */
+    unsigned rbuf_bulk_pooled;
     hotkeys *hot;                /* `stats hotkeys` sketch (its own lock) */
     latency_set *lat;            /* `stats latency` histograms (owner writes) */
     _Atomic int64_t buffer_bytes; /* conn read/reply buffers, pooled rbufs */
@@ -130,6 +133,8 @@ void worker_destroy(worker *w)
         close(w->queue[i].fd);
     for (unsigned i = 0; i < w->rbuf_pooled; i++)
         free(w->rbuf_pool[i]);
+    for (unsigned i = 0; i < w->rbuf_bulk_pooled; i++)
+        free(w->rbuf_bulk_pool[i]);
     free(w->queue);
     hotkeys_destroy(w->hot);
     latency_destroy(w->lat);
@@ -372,23 +377,40 @@ int64_t worker_buffer_bytes(const worker *w)
     return atomic_load_explicit(&w->buffer_bytes, memory_order_relaxed);
 }
 
-char *worker_rbuf_get(worker *w)
+/* The pool for a buffer size: its slots, count and capacity. */
+static char **worker_rbuf_pool_of(worker *w, size_t size, unsigned **count, unsigned *cap)
 {
-    if (w->rbuf_pooled > 0)
-        return w->rbuf_pool[--w->rbuf_pooled];
-    char *buf = malloc(CONN_RBUF_INIT);
+    if (size == CONN_RBUF_BULK) {
+        *count = &w->rbuf_bulk_pooled;
+        *cap = WORKER_RBUF_BULK_POOL;
+        return w->rbuf_bulk_pool;
+    }
+    *count = &w->rbuf_pooled;
+    *cap = WORKER_RBUF_POOL;
+    return w->rbuf_pool;
+}
+
+char *worker_rbuf_get(worker *w, size_t size)
+{
+    unsigned *count, cap;
+    char **pool = worker_rbuf_pool_of(w, size, &count, &cap);
+    if (*count > 0)
+        return pool[--*count];
+    char *buf = malloc(size);
     if (buf != NULL)
-        worker_buffer_bytes_add(w, CONN_RBUF_INIT);
+        worker_buffer_bytes_add(w, (int64_t)size);
     return buf;
 }
 
-void worker_rbuf_put(worker *w, char *buf)
+void worker_rbuf_put(worker *w, char *buf, size_t size)
 {
-    if (w->rbuf_pooled < WORKER_RBUF_POOL)
-        w->rbuf_pool[w->rbuf_pooled++] = buf;
+    unsigned *count, cap;
+    char **pool = worker_rbuf_pool_of(w, size, &count, &cap);
+    if (*count < cap)
+        pool[(*count)++] = buf;
     else {
         free(buf);
-        worker_buffer_bytes_add(w, -(int64_t)CONN_RBUF_INIT);
+        worker_buffer_bytes_add(w, -(int64_t)size);
     }
 }
 

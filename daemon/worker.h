@@ -108,12 +108,14 @@ void worker_buffer_bytes_add(worker *w, int64_t delta);
 int64_t worker_buffer_bytes(const worker *w);
 
 /*
- * Read buffers of CONN_RBUF_INIT bytes. A conn holds one only while it has
- * unparsed input: idle connections cost no read buffer. get returns NULL
- * when memory is exhausted; put takes ownership.
+ * Read buffers of CONN_RBUF_INIT or CONN_RBUF_BULK bytes (size must be one
+ * of the two), each size with its own small pool. A conn holds one only
+ * while it has unparsed input: idle connections cost no read buffer. get
+ * returns NULL when memory is exhausted; put takes ownership of a buffer
+ * of that size. Worker thread only.
  */
-char *worker_rbuf_get(worker *w);
-void worker_rbuf_put(worker *w, char *buf);
+char *worker_rbuf_get(worker *w, size_t size);
+void worker_rbuf_put(worker *w, char *buf, size_t size);
 
 /*
  * Links / unlinks a conn in the worker's list (idle scan, shutdown,

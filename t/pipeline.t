@@ -156,6 +156,32 @@ is_reply($s, "set big1m 3 0 $max\r\n$m1\r\n", "STORED\r\n", 'set 1 MB value agai
     close $c;
 }
 
+# bursts larger than a read buffer, then small ones, then a large one that
+# starts in the middle of a data block: replies stay whole and in order
+{
+    my $c = $srv->new_sock;
+    my ($req, $exp) = ('', '');
+    for my $i (1 .. 400) {
+        my $v = sprintf('%04d', $i) x 250;
+        $req .= "set bulk$i $i 0 1000\r\n$v\r\n";
+        $exp .= "STORED\r\n";
+        next if $i % 50;
+        $req .= "get bulk$i\r\n";
+        $exp .= "VALUE bulk$i $i 1000\r\n$v\r\nEND\r\n";
+    }
+    is_reply($c, $req, $exp, '400 pipelined 1000-byte sets (400 KB) in one write');
+    is_reply($c, "get bulk7\r\n", "VALUE bulk7 7 1000\r\n" . ('0007' x 250) . "\r\nEND\r\n",
+             'a small request after the burst');
+    my $v = 'z' x 30000;
+    my $big = ("set bz 5 0 30000\r\n$v\r\n") x 10 . "get bz\r\n";
+    send_all($c, substr($big, 0, 20000));
+    sleep 0.05;
+    send_all($c, substr($big, 20000));
+    is_reply($c, '', "STORED\r\n" x 10 . "VALUE bz 5 30000\r\n$v\r\nEND\r\n",
+             'a burst split inside a 30 KB data block');
+    close $c;
+}
+
 is_reply($s, "version\r\n", $version, 'main connection still fine');
 $srv->stop;
 done_testing;
