@@ -118,4 +118,6 @@ is_reply($t, "set c:d 0 0 1\r\nx\r\n", "STORED\r\n", 'set c:d');
 is_reply($t, "get a/b c:d\r\n", "VALUE a/b 0 1\r\nx\r\nVALUE c:d 0 1\r\nx\r\nEND\r\n", 'get both');
 is_deeply(dump_detail($t), { a => 'get 1 hit 1 set 1 del 0' }, 'prefixes end at / (c:d has none)');
 ok($slash->alive, '-D server alive');
+$slash->stop;
+$srv->stop;
 done_testing();
