@@ -860,6 +860,7 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
     conn *c = arg;
     (void)fd;
     c->reqs_this_event = 0;
+    worker_note_event(c->w);
     if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
         conn_destroy(c);
         return;

@@ -6,11 +6,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -64,6 +66,9 @@ struct worker {
     hotkeys *hot;                /* `stats hotkeys` sketch (its own lock) */
     latency_set *lat;            /* `stats latency` histograms (owner writes) */
     _Atomic int64_t buffer_bytes; /* conn read/reply buffers, pooled rbufs */
+    unsigned yield_events;       /* conn events since the last busy check */
+    int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
+    int64_t yield_wall_ns;       /* monotonic time at the window's start */
 };
 
 static void worker_on_notify(evutil_socket_t fd, short what, void *arg);
@@ -388,6 +393,32 @@ static char **worker_rbuf_pool_of(worker *w, size_t size, unsigned **count, unsi
     *count = &w->rbuf_pooled;
     *cap = WORKER_RBUF_POOL;
     return w->rbuf_pool;
+}
+
+#define WORKER_YIELD_CHECK 32        /* conn events between busy checks */
+#define WORKER_YIELD_SPAN_NS 1000000 /* shortest window judged */
+
+static int64_t worker_clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void worker_note_event(worker *w)
+{
+    if (++w->yield_events < WORKER_YIELD_CHECK)
+        return;
+    w->yield_events = 0;
+    int64_t wall = worker_clock_ns(CLOCK_MONOTONIC);
+    if (wall - w->yield_wall_ns < WORKER_YIELD_SPAN_NS)
+        return;
+    int64_t cpu = worker_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    bool busy = (cpu - w->yield_cpu_ns) * 10 >= (wall - w->yield_wall_ns) * 9;
+    w->yield_cpu_ns = cpu;
+    w->yield_wall_ns = wall;
+    if (busy)
+        sched_yield();
 }
 
 char *worker_rbuf_get(worker *w, size_t size)
