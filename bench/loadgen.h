@@ -57,6 +57,7 @@ typedef struct loadgen_stats {
     uint64_t set_fails;      /* SERVER_ERROR replies to sets (out of memory) */
     uint64_t fills_dropped;  /* cache-aside misses not refilled (queue full) */
     histo lat, lat_get, lat_set;
+    histo lat_arrival;       /* send to the kernel's receive time of the reply */
 } loadgen_stats;
 
 typedef struct loadgen_run {

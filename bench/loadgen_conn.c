@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOADGEN_RBUF_MIN (64u * 1024u)
@@ -37,6 +39,7 @@ static int loadgen_conn_connect(loadgen_run *r)
         return -1;
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one); /* reply arrival times */
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 }
@@ -411,12 +414,14 @@ static bool loadgen_conn_reply(loadgen_conn *c, loadgen_slot *s, const text_repl
     return false;
 }
 
-static void loadgen_conn_complete(loadgen_conn *c, loadgen_slot *s, uint64_t now)
+static void loadgen_conn_complete(loadgen_conn *c, loadgen_slot *s, uint64_t now,
+                                  uint64_t arrived)
 {
     loadgen_stats *st = &c->th->st;
     if (s->counted) {
         uint64_t lat = now > s->sent_ns ? now - s->sent_ns : 0;
         histo_add(&st->lat, lat);
+        histo_add(&st->lat_arrival, arrived > s->sent_ns ? arrived - s->sent_ns : 0);
         if (s->is_get) {
             st->gets++;
             st->get_keys += s->nkeys;
@@ -431,8 +436,11 @@ static void loadgen_conn_complete(loadgen_conn *c, loadgen_slot *s, uint64_t now
     c->inflight--;
 }
 
-/* Parses every complete reply in the read buffer. */
-static bool loadgen_conn_parse(loadgen_conn *c, uint64_t now)
+/*
+ * Parses every complete reply in the read buffer. now: monotonic time of
+ * the parse; arrived: when the kernel received the bytes last read.
+ */
+static bool loadgen_conn_parse(loadgen_conn *c, uint64_t now, uint64_t arrived)
 {
     while (c->inflight > 0) {
         text_reply_msg m;
@@ -451,7 +459,7 @@ static bool loadgen_conn_parse(loadgen_conn *c, uint64_t now)
             return false;
         c->rpos += m.len;
         if (done)
-            loadgen_conn_complete(c, s, now);
+            loadgen_conn_complete(c, s, now, arrived);
     }
     if (c->inflight == 0 && c->rpos < c->rlen) {
         loadgen_fail(c->th->run, "%zu bytes of reply with no request in flight",
@@ -491,13 +499,45 @@ static void loadgen_conn_publish(loadgen_thread *th)
     atomic_store_explicit(&th->prog_hits, st->hits, memory_order_relaxed);
 }
 
+/* read(2) that also returns the kernel's receive time of the data (SO_TIMESTAMPNS). */
+static ssize_t loadgen_conn_recv(int fd, char *buf, size_t len, struct timespec *rx)
+{
+    union {
+        char space[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+                          .msg_controllen = sizeof ctl.space };
+    ssize_t n = recvmsg(fd, &msg, 0);
+    for (struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm; cm = CMSG_NXTHDR(&msg, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
+            memcpy(rx, CMSG_DATA(cm), sizeof *rx);
+    return n;
+}
+
+/*
+ * The receive time rx (wall clock, from the kernel) on the monotonic clock
+ * of sent_ns: now minus how long ago rx was. Without a timestamp: now.
+ */
+static uint64_t loadgen_conn_arrival(uint64_t now, const struct timespec *rx)
+{
+    if (rx->tv_sec == 0 && rx->tv_nsec == 0)
+        return now;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t age = (int64_t)(wall.tv_sec - rx->tv_sec) * 1000000000 + (wall.tv_nsec - rx->tv_nsec);
+    return age <= 0 ? now : (uint64_t)age > now ? 0 : now - (uint64_t)age;
+}
+
 static void loadgen_conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
     loadgen_conn *c = arg;
     (void)what;
     if (!loadgen_conn_rbuf_room(c))
         goto broken;
-    ssize_t n = read(fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+    struct timespec rx = { 0, 0 };
+    ssize_t n = loadgen_conn_recv(fd, c->rbuf + c->rlen, c->rcap - c->rlen, &rx);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (n <= 0) {
@@ -506,7 +546,8 @@ static void loadgen_conn_on_read(evutil_socket_t fd, short what, void *arg)
     }
     c->rlen += (size_t)n;
     uint32_t before = c->inflight;
-    if (!loadgen_conn_parse(c, loadgen_now_ns()))
+    uint64_t now = loadgen_now_ns();
+    if (!loadgen_conn_parse(c, now, loadgen_conn_arrival(now, &rx)))
         goto broken;
     if (c->inflight != before) {
         atomic_fetch_add_explicit(&c->th->prog_done, before - c->inflight, memory_order_relaxed);
