@@ -155,10 +155,18 @@ static void process_get_key(conn *c, const text_request *req, text_str key,
 static void process_get(conn *c, text_request *req)
 {
     bool touch = req->cmd == TEXT_CMD_GAT || req->cmd == TEXT_CMD_GATS;
-    text_str key;
+    text_str key, next;
     text_rewind_keys(req);
-    while (!c->close_after && text_next_key(req, &key))
+    bool have = text_next_key(req, &key);
+    while (have && !c->close_after) {
+        /* One key ahead: its item loads while this one is looked up and copied. */
+        bool more = text_next_key(req, &next);
+        if (more)
+            cache_prefetch_key(process_ct(c), next.ptr, next.len);
         process_get_key(c, req, key, touch);
+        key = next;
+        have = more;
+    }
     process_reply(c, TEXT_REPLY_END);
 }
 
@@ -182,9 +190,11 @@ cache_item *process_store_begin(conn *c, const text_request *req)
     cache_status st = CACHE_TOO_LARGE;
     if (detail_enabled()) /* every store attempt counts, as memcached */
         detail_count_set(req->key.ptr, req->key.len);
-    if (req->nbytes <= SIZE_MAX - 2)
+    if (req->nbytes <= SIZE_MAX - 2) {
+        cache_prefetch_key(process_ct(c), req->key.ptr, req->key.len);
         st = cache_alloc(process_ct(c), req->key.ptr, req->key.len, req->flags,
                          req->exptime, (size_t)req->nbytes, &it);
+    }
     if (st == CACHE_OK)
         return it;
     if (st == CACHE_TOO_LARGE)

@@ -254,9 +254,11 @@ static void process_ms_begin(conn *c, const meta_request *m, const char *line, s
     text_str key = meta_key(m);
     cache_item *it = NULL;
     cache_status st = CACHE_TOO_LARGE;
-    if (m->nbytes <= SIZE_MAX - 2)
+    if (m->nbytes <= SIZE_MAX - 2) {
+        cache_prefetch_key(process_meta_ct(c), key.ptr, key.len); /* lookup after the value */
         st = cache_alloc(process_meta_ct(c), key.ptr, key.len, m->client_flags,
                          process_ms_exptime(m), (size_t)m->nbytes, &it);
+    }
     process_ms_saved *saved = st == CACHE_OK ? process_ms_save(c, m, line, len) : NULL;
     if (saved == NULL) {
         stats_counters *s = process_meta_counters(c);

@@ -201,6 +201,14 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey,
                          uint32_t flags, int64_t exptime, size_t nbytes,
                          cache_item **out);
 
+/*
+ * A hint that `key` will be stored or looked up soon: starts loading its
+ * hash bucket's first item into the CPU cache, so that miss overlaps the
+ * work done before the lookup (reading the value, say). No lock, no effect
+ * on the cache's contents. Any thread.
+ */
+void cache_prefetch_key(cache_thread *t, const char *key, size_t nkey);
+
 /* Copies len bytes into the unstored item's value at `offset`. */
 void cache_item_write(cache_item *it, size_t offset, const void *src, size_t len);
 

@@ -158,6 +158,13 @@ hash_ref hash_find_locked(hash_table *h, uint64_t hv, const char *key, size_t nk
  * but must not add or remove items. Valid while hv's stripe is held.
  */
 hash_ref *hash_chain_locked(hash_table *h, uint64_t hv);
+/*
+ * A hint for a lookup to come, taken without the stripe lock: the first ref
+ * of hv's chain as it is at this moment, or 0. It may be stale or torn by a
+ * concurrent change, so use it only as a prefetch address, never to reach
+ * an item. Any thread.
+ */
+hash_ref hash_chain_peek(hash_table *h, uint64_t hv);
 /* Links `ref` (whose key hashes to hv and is not yet in the table) at the
  * head of its chain; counts one more item. */
 void hash_insert_locked(hash_table *h, uint64_t hv, hash_ref ref);
