@@ -396,7 +396,7 @@ static char **worker_rbuf_pool_of(worker *w, size_t size, unsigned **count, unsi
 }
 
 #define WORKER_YIELD_CHECK 32        /* conn events between busy checks */
-#define WORKER_YIELD_SPAN_NS 1000000 /* shortest window judged */
+#define WORKER_YIELD_SPAN_NS 250000 /* shortest window judged */
 
 static int64_t worker_clock_ns(clockid_t id)
 {
