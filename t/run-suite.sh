@@ -55,7 +55,8 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}
 export ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
 
 CASHEW_BIN=$bin
-export CASHEW_BIN
+CASHEW_BUILDDIR=$builddir
+export CASHEW_BIN CASHEW_BUILDDIR
 echo "# protocol tests against $CASHEW_BIN"
 # shellcheck disable=SC2086
 exec prove -j "${CASHEW_PROVE_JOBS:-2}" -I "$here/lib" $tests
