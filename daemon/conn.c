@@ -467,12 +467,17 @@ static size_t conn_rbuf_want(const conn *c)
     return c->rbuf_bulk ? CONN_RBUF_BULK : CONN_RBUF_INIT;
 }
 
-/* Moves unparsed input from a CONN_RBUF_INIT buffer into a CONN_RBUF_BULK one. */
-static bool conn_rbuf_to_bulk(conn *c)
+/*
+ * Moves unparsed input from a CONN_RBUF_INIT buffer into a CONN_RBUF_BULK
+ * one; without memory for it, stays with the small buffer.
+ */
+static void conn_rbuf_to_bulk(conn *c)
 {
     char *bulk = worker_rbuf_get(c->w, CONN_RBUF_BULK);
-    if (bulk == NULL)
-        return false;
+    if (bulk == NULL) {
+        c->rbuf_bulk = false;
+        return;
+    }
     size_t left = c->rend - c->rstart;
     memcpy(bulk, c->rbuf + c->rstart, left);
     worker_rbuf_put(c->w, c->rbuf, c->rsize);
@@ -480,7 +485,6 @@ static bool conn_rbuf_to_bulk(conn *c)
     c->rsize = CONN_RBUF_BULK;
     c->rstart = 0;
     c->rend = left;
-    return true;
 }
 
 /*
@@ -494,6 +498,11 @@ static bool conn_rbuf_prepare(conn *c)
     if (c->rbuf == NULL) {
         c->rsize = conn_rbuf_want(c);
         c->rbuf = worker_rbuf_get(c->w, c->rsize);
+        if (c->rbuf == NULL && c->rsize == CONN_RBUF_BULK) {
+            c->rbuf_bulk = false; /* no memory for a big one: a small one will do */
+            c->rsize = CONN_RBUF_INIT;
+            c->rbuf = worker_rbuf_get(c->w, c->rsize);
+        }
         if (c->rbuf == NULL)
             return false;
         c->rstart = c->rend = 0;
@@ -501,7 +510,7 @@ static bool conn_rbuf_prepare(conn *c)
     if (c->rstart == c->rend)
         c->rstart = c->rend = 0;
     if (c->rbuf_bulk && c->rsize == CONN_RBUF_INIT)
-        return conn_rbuf_to_bulk(c);
+        conn_rbuf_to_bulk(c);
     if (c->rend < c->rsize)
         return true;
     if (c->rstart > 0) {
