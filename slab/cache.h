@@ -204,8 +204,9 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey,
 /*
  * A hint that `key` will be stored or looked up soon: starts loading its
  * hash bucket's first item into the CPU cache, so that miss overlaps the
- * work done before the lookup (reading the value, say). No lock, no effect
- * on the cache's contents. Any thread.
+ * work done before the lookup (reading the value, say). Takes the key's
+ * stripe lock only if it is free, for a moment; the caller must hold no
+ * stripe lock. No effect on the cache's contents. Any thread.
  */
 void cache_prefetch_key(cache_thread *t, const char *key, size_t nkey);
 

@@ -365,18 +365,17 @@ hash_ref hash_find_locked(hash_table *h, uint64_t hv, const char *key, size_t nk
     return 0;
 }
 
-/* Reads the bucket unlocked on purpose: ThreadSanitizer must not see it. */
-#if defined(__SANITIZE_THREAD__)
-#define HASH_UNCHECKED_READ __attribute__((no_sanitize_thread))
-#else
-#define HASH_UNCHECKED_READ
-#endif
-
-HASH_UNCHECKED_READ hash_ref hash_chain_peek(hash_table *h, uint64_t hv)
+/*
+ * Under the stripe lock, and only if it is free: an unlocked read could
+ * land in an old bucket array that growth is just unmapping.
+ */
+hash_ref hash_chain_peek(hash_table *h, uint64_t hv)
 {
-    if (h == NULL)
+    if (h == NULL || !hash_trylock(h, hv))
         return 0;
-    return *(volatile hash_ref *)hash_bucket_locked(h, hv);
+    hash_ref ref = *hash_bucket_locked(h, hv);
+    hash_unlock(h, hv);
+    return ref;
 }
 
 hash_ref *hash_chain_locked(hash_table *h, uint64_t hv)

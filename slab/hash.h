@@ -159,10 +159,11 @@ hash_ref hash_find_locked(hash_table *h, uint64_t hv, const char *key, size_t nk
  */
 hash_ref *hash_chain_locked(hash_table *h, uint64_t hv);
 /*
- * A hint for a lookup to come, taken without the stripe lock: the first ref
- * of hv's chain as it is at this moment, or 0. It may be stale or torn by a
- * concurrent change, so use it only as a prefetch address, never to reach
- * an item. Any thread.
+ * A hint for a lookup to come: the first ref of hv's chain at this moment,
+ * read under hv's stripe lock if that is free (0 if it is taken, or the
+ * chain is empty). The lock is dropped before returning, so the ref may be
+ * stale at once: use it only as a prefetch address, never to reach an item.
+ * The caller must hold no stripe lock. Any thread.
  */
 hash_ref hash_chain_peek(hash_table *h, uint64_t hv);
 /* Links `ref` (whose key hashes to hv and is not yet in the table) at the

@@ -520,6 +520,50 @@ static void test_chain_slot(void)
     free(a.items);
 }
 
+/* hash_chain_peek: the chain's first ref, 0 when empty or when the stripe is taken. */
+typedef struct peek_holder {
+    hash_table *h;
+    uint64_t hv;
+    atomic_int stage; /* 1: holds the stripe; 2: may let go */
+} peek_holder;
+
+static void *peek_holder_main(void *arg)
+{
+    peek_holder *ph = arg;
+    hash_lock(ph->h, ph->hv);
+    atomic_store(&ph->stage, 1);
+    while (atomic_load(&ph->stage) != 2)
+        sched_yield();
+    hash_unlock(ph->h, ph->hv);
+    return NULL;
+}
+
+static void test_chain_peek(void)
+{
+    fake_arena a;
+    hash_item_ops ops;
+    fake_arena_init(&a, 8, &ops);
+    hash_table *h = hash_create(10, 64, &ops);
+    uint64_t hv = hash_key("peek", 4);
+    CHECK(hash_chain_peek(NULL, hv) == 0);
+    CHECK(hash_chain_peek(h, hv) == 0);
+    hash_ref r = insert_key(h, &a, "peek");
+    CHECK_EQ_U64(hash_chain_peek(h, hv), r);
+    peek_holder ph = { .h = h, .hv = hv };
+    atomic_init(&ph.stage, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, peek_holder_main, &ph);
+    while (atomic_load(&ph.stage) != 1)
+        sched_yield();
+    CHECK(hash_chain_peek(h, hv) == 0); /* taken: no wait, no answer */
+    atomic_store(&ph.stage, 2);
+    pthread_join(t, NULL);
+    CHECK_EQ_U64(hash_chain_peek(h, hv), r);
+    CHECK_EQ_U64(find_key(h, "peek"), r);
+    hash_destroy(h);
+    free(a.items);
+}
+
 /* ---- concurrent growth -------------------------------------------------- */
 
 enum {
@@ -651,6 +695,8 @@ static void *cg_worker_main(void *arg)
             w->ops_while_expanding += st.expanding;
         }
         cg_one_op(w, (unsigned)(r % CG_KEYS), (unsigned)(r >> 40));
+        if (w->ops % 4 == 0) /* peeks race growth's unmapping of old arrays */
+            (void)hash_chain_peek(w->s->h, w->s->hv[(r >> 20) % CG_KEYS]);
         w->ops++;
     }
     return NULL;
@@ -760,6 +806,7 @@ int main(void)
     test_basic();
     test_collisions();
     test_chain_slot();
+    test_chain_peek();
     test_growth_single_thread();
     test_mutex();
     test_concurrent_growth();
