@@ -255,6 +255,11 @@ static const options_row options_table[] = {
     OPTIONS_IGNORE("inline_ascii_resp"), OPTIONS_IGNORE("ext_*"),
     OPTIONS_IGNORE("ssl_*"),
 
+    {OPTIONS_EXT, 0, "worker_yield_us", OPTIONS_A_INT, "<usec>",
+     OPTIONS_FIELD(server.worker_yield_us), .max = 1000000, .dflt = "250",
+     .setting = "worker_yield_us",
+     .help = "a worker that has kept its CPU this long without running out\n"
+             "of ready connections gives it up once (sched_yield); 0 = never"},
     {OPTIONS_STAT, .setting = "oldest", .fmt = OPTIONS_F_FIXED, .fixed = "0"},
     {OPTIONS_STAT, .setting = "stat_key_prefix", .fmt = OPTIONS_F_FIXED, .fixed = ":"},
     {OPTIONS_STAT, .setting = "detail_enabled", .fmt = OPTIONS_F_FIXED, .fixed = "no"},

@@ -395,8 +395,7 @@ static char **worker_rbuf_pool_of(worker *w, size_t size, unsigned **count, unsi
     return w->rbuf_pool;
 }
 
-#define WORKER_YIELD_CHECK 32        /* conn events between busy checks */
-#define WORKER_YIELD_SPAN_NS 250000 /* shortest window judged */
+#define WORKER_YIELD_CHECK 32 /* conn events between busy checks */
 
 static int64_t worker_clock_ns(clockid_t id)
 {
@@ -410,8 +409,11 @@ void worker_note_event(worker *w)
     if (++w->yield_events < WORKER_YIELD_CHECK)
         return;
     w->yield_events = 0;
+    int64_t span = (int64_t)w->srv->opts->worker_yield_us * 1000;
+    if (span == 0)
+        return;
     int64_t wall = worker_clock_ns(CLOCK_MONOTONIC);
-    if (wall - w->yield_wall_ns < WORKER_YIELD_SPAN_NS)
+    if (wall - w->yield_wall_ns < span)
         return;
     int64_t cpu = worker_clock_ns(CLOCK_THREAD_CPUTIME_ID);
     bool busy = (cpu - w->yield_cpu_ns) * 10 >= (wall - w->yield_wall_ns) * 9;
