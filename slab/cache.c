@@ -472,10 +472,9 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey, uint32_t
 
 void cache_prefetch_key(cache_thread *t, const char *key, size_t nkey)
 {
-    const slab_arena *a = t->c->arena;
     hash_ref ref = hash_chain_peek(t->c->hash, hash_key(key, nkey));
-    if (ref != 0 && ((size_t)(ref - 1) << a->shift) < a->size)
-        __builtin_prefetch(engine_item(t->c, ref)); /* the item may be gone: only a hint */
+    if (ref != 0) /* read under the stripe lock: a chunk of the arena, if perhaps freed since */
+        __builtin_prefetch(engine_item(t->c, ref));
 }
 
 void cache_item_set_key_binary(cache_item *it, bool binary)
