@@ -206,6 +206,8 @@ void conn_out_reset(conn *c)
 
 void conn_destroy(conn *c)
 {
+    if (c->deferred)
+        worker_undefer(c->w, c);
     if (c->ev != NULL)
         event_free(c->ev);
     conn_out_reset(c);
@@ -850,26 +852,115 @@ static bool conn_update_events(conn *c)
  * socket is drained: no read ends in EAGAIN in the common case, and a
  * burst of pipelined requests needs no extra trip through epoll.
  */
-static conn_io conn_on_readable(conn *c)
+static conn_io conn_on_read(conn *c, conn_io io)
 {
-    for (unsigned i = 0; i < CONN_BULK_READS; i++) {
-        conn_io io = conn_read(c);
+    for (unsigned i = 1;; i++) {
         if (io == CONN_IO_ERROR)
             return io;
         conn_drive(c, c->eof);
         if (io != CONN_IO_FULL || c->eof || c->yielded || c->close_after ||
-            c->out_pending > CONN_OUT_HIGH)
+            c->out_pending > CONN_OUT_HIGH || i >= CONN_BULK_READS)
             break;
+        io = conn_read(c);
     }
     return CONN_IO_DONE;
+}
+
+static conn_io conn_on_readable(conn *c)
+{
+    return conn_on_read(c, conn_read(c));
+}
+
+static void conn_finish_event(conn *c)
+{
+    if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
+        conn_destroy(c);
+        return;
+    }
+    if (!conn_update_events(c)) {
+        conn_destroy(c);
+        return;
+    }
+    if (c->rstart == c->rend)
+        conn_rbuf_release(c); /* idle: keep no read buffer */
+}
+
+/*
+ * The first key of the command line at rbuf[rstart..rend): the second
+ * token, if the line is complete that far. Only a prefetch hint: it is
+ * not checked against the command.
+ */
+static bool conn_first_key(const conn *c, const char **key, size_t *nkey)
+{
+    const char *p = c->rbuf + c->rstart, *end = c->rbuf + c->rend;
+    const char *sp = memchr(p, ' ', (size_t)(end - p));
+    if (sp == NULL)
+        return false;
+    const char *k = sp + 1, *e = k;
+    while (e < end && *e != ' ' && *e != '\r' && *e != '\n')
+        e++;
+    if (e == end || e == k || e - k > TEXT_KEY_MAX)
+        return false;
+    *key = k;
+    *nkey = (size_t)(e - k);
+    return true;
+}
+
+/*
+ * The common event: a waiting conn became readable. Reads; if that gave a
+ * request with a key, the conn defers running it to the end of the batch
+ * (worker_defer) and starts loading the key's bucket, so the misses of the
+ * lookup overlap the other conns' reads. Anything else runs now. False if
+ * this is not that event (nothing done).
+ */
+static bool conn_read_or_defer(conn *c, short what)
+{
+    if (!(what & EV_READ) || (what & EV_WRITE) || c->kind == CONN_UDP ||
+        c->out_pending > 0 || c->yielded || c->blocked || c->rstart != c->rend ||
+        c->state != CONN_READ_CMD || !conn_wants_read(c))
+        return false;
+    conn_io io = conn_read(c);
+    if (io == CONN_IO_DONE && !c->eof && conn_first_key(c, &c->defer_key, &c->defer_nkey) &&
+        worker_defer(c->w, c)) {
+        c->deferred = true;
+        c->defer_hv = cache_key_hash(c->defer_key, c->defer_nkey);
+        cache_prefetch_bucket(worker_cache(c->w), c->defer_hv);
+        return true;
+    }
+    if (conn_on_read(c, io) == CONN_IO_ERROR)
+        conn_destroy(c);
+    else
+        conn_finish_event(c);
+    return true;
+}
+
+void conn_prefetch_chain(conn *c)
+{
+    cache_prefetch_chain(worker_cache(c->w), c->defer_hv);
+}
+
+void conn_prefetch_item(conn *c)
+{
+    cache_prefetch_item(worker_cache(c->w), c->defer_hv, c->defer_key, c->defer_nkey);
+}
+
+void conn_run_deferred(conn *c)
+{
+    c->deferred = false;
+    conn_drive(c, false);
+    conn_finish_event(c);
 }
 
 static void conn_on_event(evutil_socket_t fd, short what, void *arg)
 {
     conn *c = arg;
     (void)fd;
+    if (c->deferred)
+        return; /* it runs after the batch; a level-triggered event comes back */
     c->reqs_this_event = 0;
     worker_note_event(c->w);
+    if (conn_read_or_defer(c, what))
+        return;
     if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
         conn_destroy(c);
         return;
@@ -886,20 +977,15 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
         conn_destroy(c);
         return;
     }
-    if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
-        conn_destroy(c);
-        return;
-    }
-    if (!conn_update_events(c)) {
-        conn_destroy(c);
-        return;
-    }
-    if (c->rstart == c->rend)
-        conn_rbuf_release(c); /* idle: keep no read buffer */
+    conn_finish_event(c);
 }
 
 void conn_stop(conn *c)
 {
+    if (c->deferred) { /* runs now, with the rest */
+        worker_undefer(c->w, c);
+        c->deferred = false;
+    }
     if (c->state == CONN_READ_VALUE || c->state == CONN_SWALLOW)
         c->close_after = true; /* a half-received value is not in flight */
     conn_drive(c, true);

@@ -104,6 +104,11 @@ typedef struct conn {
     bool yielded;             /* -R reached with requests left */
     bool rbuf_bulk;           /* reads fill CONN_RBUF_INIT: use CONN_RBUF_BULK */
     bool blocked;             /* backpressure stopped requests left in rbuf */
+    bool deferred;            /* read a request, runs after the batch (worker_defer) */
+    unsigned defer_slot;      /* its index in the worker's deferred list */
+    const char *defer_key;    /* deferred: its first key, in rbuf, for prefetch */
+    size_t defer_nkey;
+    uint64_t defer_hv;        /* cache_key_hash of defer_key */
     unsigned reqs_this_event;
     int64_t last_active;      /* real seconds, for idle_timeout */
     bool ran_cmd;             /* at least one command ran */
@@ -157,6 +162,16 @@ void conn_destroy(conn *c);
  * of commands run.
  */
 unsigned conn_drive(conn *c, bool ignore_cap);
+
+/*
+ * For worker_run_deferred, on a conn that deferred its request
+ * (worker_defer): steps 2 and 3 of the prefetch of its first key's item
+ * (see cache_prefetch_key), and running it: its requests, then its replies
+ * and events as after any read. conn_run_deferred may destroy c.
+ */
+void conn_prefetch_chain(conn *c);
+void conn_prefetch_item(conn *c);
+void conn_run_deferred(conn *c);
 
 /*
  * Forgets any partly received request: drops a half-filled item, a pending

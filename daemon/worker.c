@@ -25,6 +25,7 @@
 #define WORKER_GRACE_SECONDS 2
 #define WORKER_RBUF_POOL 64 /* idle CONN_RBUF_INIT read buffers kept per worker */
 #define WORKER_RBUF_BULK_POOL 8 /* idle CONN_RBUF_BULK ones */
+#define WORKER_DEFER_MAX 64 /* conns deferred per event batch; more run at once */
 
 typedef struct worker_handoff {
     int fd;
@@ -69,6 +70,9 @@ struct worker {
     unsigned yield_events;       /* conn events since the last busy check */
     int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
     int64_t yield_wall_ns;       /* monotonic time at the window's start */
+    conn *deferred[WORKER_DEFER_MAX]; /* read in this batch, not yet run (NULL:
+                                         destroyed meanwhile) */
+    unsigned ndeferred;
 };
 
 static void worker_on_notify(evutil_socket_t fd, short what, void *arg);
@@ -184,6 +188,70 @@ static void worker_close_all(worker *w)
         conn_destroy(w->conns);
 }
 
+bool worker_defer(worker *w, conn *c)
+{
+    if (w->ndeferred == WORKER_DEFER_MAX)
+        return false;
+    c->defer_slot = w->ndeferred;
+    w->deferred[w->ndeferred++] = c;
+    return true;
+}
+
+void worker_undefer(worker *w, conn *c)
+{
+    w->deferred[c->defer_slot] = NULL;
+}
+
+/* Prefetch step `item` (else `chain`) for the deferred conn at i, if any. */
+static void worker_prefetch_deferred(worker *w, unsigned i, bool item)
+{
+    if (i >= w->ndeferred || w->deferred[i] == NULL)
+        return;
+    if (item)
+        conn_prefetch_item(w->deferred[i]);
+    else
+        conn_prefetch_chain(w->deferred[i]);
+}
+
+/*
+ * Runs the conns deferred in this batch, in the order they were read. The
+ * first key of each is fetched two conns ahead: while conn i runs (its
+ * reply's send leaves the loads time to land), conn i+1's item gets
+ * checked and fully loaded and conn i+2's bucket is read for its first
+ * item.
+ */
+static void worker_run_deferred(worker *w)
+{
+    worker_prefetch_deferred(w, 0, false);
+    worker_prefetch_deferred(w, 1, false);
+    worker_prefetch_deferred(w, 0, true);
+    for (unsigned i = 0; i < w->ndeferred; i++) {
+        worker_prefetch_deferred(w, i + 2, false);
+        worker_prefetch_deferred(w, i + 1, true);
+        conn *c = w->deferred[i];
+        if (c != NULL) {
+            w->deferred[i] = NULL;
+            conn_run_deferred(c);
+        }
+    }
+    w->ndeferred = 0;
+}
+
+/*
+ * The event loop, one batch at a time: libevent runs the callbacks of
+ * what one epoll_wait returned (conns that read a request defer running
+ * it), then the deferred conns run. Ends on loopexit / loopbreak.
+ */
+static void worker_loop(worker *w)
+{
+    for (;;) {
+        int r = event_base_loop(w->base, EVLOOP_ONCE);
+        worker_run_deferred(w);
+        if (r != 0 || event_base_got_exit(w->base) || event_base_got_break(w->base))
+            break;
+    }
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -193,7 +261,7 @@ static void *worker_main(void *arg)
         return NULL;
     }
     worker_start_udp(w);
-    event_base_dispatch(w->base);
+    worker_loop(w);
     worker_stop_udp(w);
     worker_close_all(w);
     cache_thread_destroy(w->ct);

@@ -124,6 +124,18 @@ int64_t worker_buffer_bytes(const worker *w);
  */
 void worker_note_event(worker *w);
 
+/*
+ * A conn that has just read a request may defer running it until the
+ * rest of this event batch has been read: worker_defer adds it to the
+ * worker's list (false if the list is full: run it now); after the batch
+ * the worker runs each with conn_run_deferred, prefetching the first
+ * key's item of the next ones meanwhile (conn_prefetch_chain/_item).
+ * worker_undefer takes a conn off the list (conn_destroy). Worker thread
+ * only.
+ */
+bool worker_defer(worker *w, struct conn *c);
+void worker_undefer(worker *w, struct conn *c);
+
 char *worker_rbuf_get(worker *w, size_t size);
 void worker_rbuf_put(worker *w, char *buf, size_t size);
 

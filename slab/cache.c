@@ -21,6 +21,7 @@
 
 #define CACHE_HASH_STRIPES 8192
 #define CACHE_HASHPOWER_DEFAULT 16
+#define CACHE_PREFETCH_MAX 512 /* bytes of a matched item cache_prefetch_item loads */
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -472,9 +473,44 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey, uint32_t
 
 void cache_prefetch_key(cache_thread *t, const char *key, size_t nkey)
 {
-    hash_ref ref = hash_chain_peek(t->c->hash, hash_key(key, nkey));
+    cache_prefetch_chain(t, hash_key(key, nkey));
+}
+
+uint64_t cache_key_hash(const char *key, size_t nkey)
+{
+    return hash_key(key, nkey);
+}
+
+void cache_prefetch_bucket(cache_thread *t, uint64_t hv)
+{
+    hash_prefetch_bucket(t->c->hash, hv);
+}
+
+void cache_prefetch_chain(cache_thread *t, uint64_t hv)
+{
+    hash_ref ref = hash_chain_peek(t->c->hash, hv);
     if (ref != 0) /* read under the stripe lock: a chunk of the arena, if perhaps freed since */
         __builtin_prefetch(engine_item(t->c, ref));
+}
+
+void cache_prefetch_item(cache_thread *t, uint64_t hv, const char *key, size_t nkey)
+{
+    hash_table *h = t->c->hash;
+    if (!hash_trylock(h, hv))
+        return;
+    hash_ref ref = *hash_chain_locked(h, hv);
+    if (ref != 0) {
+        item *it = engine_item(t->c, ref);
+        if (!item_key_equals(it, key, nkey)) {
+            if (it->hnext != 0)
+                __builtin_prefetch(engine_item(t->c, it->hnext));
+        } else {
+            size_t total = item_total(it); /* the first line is in */
+            for (size_t off = 64; off < total && off < CACHE_PREFETCH_MAX; off += 64)
+                __builtin_prefetch((char *)it + off);
+        }
+    }
+    hash_unlock(h, hv);
 }
 
 void cache_item_set_key_binary(cache_item *it, bool binary)

@@ -210,6 +210,25 @@ cache_status cache_alloc(cache_thread *t, const char *key, size_t nkey,
  */
 void cache_prefetch_key(cache_thread *t, const char *key, size_t nkey);
 
+/*
+ * cache_prefetch_key in three steps, for a caller with several keys in
+ * hand that can space the steps out (each step's loads land while it does
+ * other work): hv = cache_key_hash(key, nkey), then
+ *   1. cache_prefetch_bucket(t, hv): starts loading hv's bucket slot and
+ *      stripe lock; takes no lock.
+ *   2. cache_prefetch_chain(t, hv): reads the bucket under the stripe lock
+ *      (if free) and starts loading its first item (= cache_prefetch_key).
+ *   3. cache_prefetch_item(t, hv, key, nkey): under the stripe lock (if
+ *      free), if that first item is the key's, starts loading the rest of
+ *      it (up to 512 bytes); if not, starts loading the chain's next item.
+ * Each step is only a hint: any may be skipped, none changes the cache,
+ * and the caller must hold no stripe lock. Any thread.
+ */
+uint64_t cache_key_hash(const char *key, size_t nkey);
+void cache_prefetch_bucket(cache_thread *t, uint64_t hv);
+void cache_prefetch_chain(cache_thread *t, uint64_t hv);
+void cache_prefetch_item(cache_thread *t, uint64_t hv, const char *key, size_t nkey);
+
 /* Copies len bytes into the unstored item's value at `offset`. */
 void cache_item_write(cache_item *it, size_t offset, const void *src, size_t len);
 

@@ -378,6 +378,15 @@ hash_ref hash_chain_peek(hash_table *h, uint64_t hv)
     return ref;
 }
 
+void hash_prefetch_bucket(const hash_table *h, uint64_t hv)
+{
+    if (h == NULL)
+        return;
+    hash_table *m = (hash_table *)h; /* atomic loads only */
+    __builtin_prefetch(&h->stripes[hv & h->stripe_mask]);
+    __builtin_prefetch(hash_bucket_locked(m, hv));
+}
+
 hash_ref *hash_chain_locked(hash_table *h, uint64_t hv)
 {
     if (h == NULL)

@@ -166,6 +166,13 @@ hash_ref *hash_chain_locked(hash_table *h, uint64_t hv);
  * The caller must hold no stripe lock. Any thread.
  */
 hash_ref hash_chain_peek(hash_table *h, uint64_t hv);
+
+/*
+ * Starts loading hv's bucket slot and stripe lock into the CPU cache. Takes
+ * no lock and reads no bucket: the slot's address may be stale by the time
+ * it is used (a prefetch of a freed array does nothing). Any thread.
+ */
+void hash_prefetch_bucket(const hash_table *h, uint64_t hv);
 /* Links `ref` (whose key hashes to hv and is not yet in the table) at the
  * head of its chain; counts one more item. */
 void hash_insert_locked(hash_table *h, uint64_t hv, hash_ref ref);
