@@ -184,9 +184,11 @@ static void process_observe_memory(conn *c)
     server_ctx *srv = worker_server(c->w);
     cache_stats es;
     cache_stats_read(srv->engine, &es);
-    int64_t buffers = 0;
-    for (unsigned i = 0; i < srv->nworkers; i++)
+    int64_t buffers = 0, pooled = 0;
+    for (unsigned i = 0; i < srv->nworkers; i++) {
         buffers += worker_buffer_bytes(srv->workers[i]);
+        pooled += worker_pooled_bytes(srv->workers[i]);
+    }
     uint64_t conn_bytes = buffers > 0 ? (uint64_t)buffers : 0;
     uint64_t rss = process_observe_rss();
     /* Slab pages are mapped but become resident only as chunks are used:
@@ -198,6 +200,7 @@ static void process_observe_memory(conn *c)
     process_observe_u64(c, "limit_maxbytes", es.limit_maxbytes);
     process_observe_u64(c, "hash_bytes", es.hash_bytes);
     process_observe_u64(c, "conn_buffer_bytes", conn_bytes);
+    process_observe_u64(c, "conn_buffer_pooled_bytes", pooled > 0 ? (uint64_t)pooled : 0);
     process_observe_u64(c, "other_bytes", rss > known ? rss - known : 0);
     process_observe_end(c);
 }

@@ -67,6 +67,7 @@ struct worker {
     hotkeys *hot;                /* `stats hotkeys` sketch (its own lock) */
     latency_set *lat;            /* `stats latency` histograms (owner writes) */
     _Atomic int64_t buffer_bytes; /* conn read/reply buffers, pooled rbufs */
+    _Atomic int64_t pooled_bytes; /* the pooled rbufs alone */
     unsigned yield_events;       /* conn events since the last busy check */
     int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
     int64_t yield_wall_ns;       /* monotonic time at the window's start */
@@ -450,6 +451,17 @@ int64_t worker_buffer_bytes(const worker *w)
     return atomic_load_explicit(&w->buffer_bytes, memory_order_relaxed);
 }
 
+static void worker_pooled_bytes_add(worker *w, int64_t delta)
+{
+    int64_t v = atomic_load_explicit(&w->pooled_bytes, memory_order_relaxed);
+    atomic_store_explicit(&w->pooled_bytes, v + delta, memory_order_relaxed);
+}
+
+int64_t worker_pooled_bytes(const worker *w)
+{
+    return atomic_load_explicit(&w->pooled_bytes, memory_order_relaxed);
+}
+
 /* The pool for a buffer size: its slots, count and capacity. */
 static char **worker_rbuf_pool_of(worker *w, size_t size, unsigned **count, unsigned *cap)
 {
@@ -495,8 +507,10 @@ char *worker_rbuf_get(worker *w, size_t size)
 {
     unsigned *count, cap;
     char **pool = worker_rbuf_pool_of(w, size, &count, &cap);
-    if (*count > 0)
+    if (*count > 0) {
+        worker_pooled_bytes_add(w, -(int64_t)size);
         return pool[--*count];
+    }
     char *buf = malloc(size);
     if (buf != NULL)
         worker_buffer_bytes_add(w, (int64_t)size);
@@ -507,9 +521,10 @@ void worker_rbuf_put(worker *w, char *buf, size_t size)
 {
     unsigned *count, cap;
     char **pool = worker_rbuf_pool_of(w, size, &count, &cap);
-    if (*count < cap)
+    if (*count < cap) {
         pool[(*count)++] = buf;
-    else {
+        worker_pooled_bytes_add(w, (int64_t)size);
+    } else {
         free(buf);
         worker_buffer_bytes_add(w, -(int64_t)size);
     }

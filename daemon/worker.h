@@ -107,6 +107,9 @@ struct latency_set *worker_latency(worker *w);
 void worker_buffer_bytes_add(worker *w, int64_t delta);
 int64_t worker_buffer_bytes(const worker *w);
 
+/* Of those, the bytes of the worker's pooled (idle) read buffers. Any thread. */
+int64_t worker_pooled_bytes(const worker *w);
+
 /*
  * Read buffers of CONN_RBUF_INIT or CONN_RBUF_BULK bytes (size must be one
  * of the two), each size with its own small pool. A conn holds one only
