@@ -208,6 +208,8 @@ void conn_destroy(conn *c)
 {
     if (c->deferred)
         worker_undefer(c->w, c);
+    if (c->resumed)
+        worker_unresume(c->w, c);
     if (c->ev != NULL)
         event_free(c->ev);
     conn_out_reset(c);
@@ -803,7 +805,7 @@ static bool conn_wants_read(const conn *c)
  * is flushed when the conn stops yielding or the queue reaches
  * CONN_OUT_BATCH bytes.
  */
-static bool conn_flush_deferred(const conn *c)
+static bool conn_replies_held(const conn *c)
 {
     return c->yielded && c->out_pending < CONN_OUT_BATCH;
 }
@@ -816,11 +818,12 @@ static bool conn_has_runnable_input(const conn *c)
 
 /*
  * Re-registers the event for what the conn waits for now. Runnable input
- * (a yield, or backpressure lifted) with nothing left to write is resumed
- * with event_active: the conn runs again in this loop pass, behind the
- * connections already active, at no system call (toggling EV_WRITE would
- * cost two epoll_ctl). With replies still queued it waits for EV_WRITE.
- * False: close it.
+ * (a yield, or backpressure lifted) with nothing left to write goes on the
+ * worker's resume list: the conn runs again once the worker has polled
+ * for the others (as memcached's yield does), at no system call of its
+ * own (toggling EV_WRITE would cost two epoll_ctl); if the list is full,
+ * event_active runs it again in this loop pass. With replies still queued
+ * it waits for EV_WRITE. False: close it.
  */
 static bool conn_update_events(conn *c)
 {
@@ -828,9 +831,9 @@ static bool conn_update_events(conn *c)
     if (conn_wants_read(c))
         flags |= EV_READ;
     bool runnable = conn_has_runnable_input(c);
-    bool deferred = conn_flush_deferred(c);
-    bool resume = runnable && (c->out_pending == 0 || deferred) && (flags & EV_READ);
-    if ((c->out_pending > 0 && !deferred) || (runnable && !resume))
+    bool held = conn_replies_held(c);
+    bool resume = runnable && (c->out_pending == 0 || held) && (flags & EV_READ);
+    if ((c->out_pending > 0 && !held) || (runnable && !resume))
         flags |= EV_WRITE;
     if ((flags & (EV_READ | EV_WRITE)) == 0)
         return false; /* nothing to wait for: done with this client */
@@ -841,8 +844,12 @@ static bool conn_update_events(conn *c)
             return false;
         c->ev_flags = flags;
     }
-    if (resume)
-        event_active(c->ev, EV_WRITE, 0);
+    if (resume && !c->resumed) {
+        if (worker_resume_later(c->w, c))
+            c->resumed = true;
+        else
+            event_active(c->ev, EV_WRITE, 0);
+    }
     return true;
 }
 
@@ -873,7 +880,7 @@ static conn_io conn_on_readable(conn *c)
 
 static void conn_finish_event(conn *c)
 {
-    if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
+    if (c->out_pending > 0 && !conn_replies_held(c) && conn_flush(c) == CONN_IO_ERROR) {
         conn_destroy(c);
         return;
     }
@@ -892,9 +899,10 @@ static void conn_finish_event(conn *c)
  */
 static bool conn_first_key(const conn *c, const char **key, size_t *nkey)
 {
-    const char *p = c->rbuf + c->rstart, *end = c->rbuf + c->rend;
-    const char *sp = memchr(p, ' ', (size_t)(end - p));
-    if (sp == NULL)
+    const char *sp = c->rbuf + c->rstart, *end = c->rbuf + c->rend;
+    while (sp < end && *sp != ' ' && *sp != '\n') /* the command word */
+        sp++;
+    if (sp == end || *sp != ' ')
         return false;
     const char *k = sp + 1, *e = k;
     while (e < end && *e != ' ' && *e != '\r' && *e != '\n')
@@ -951,27 +959,49 @@ void conn_run_deferred(conn *c)
     conn_finish_event(c);
 }
 
-static void conn_on_event(evutil_socket_t fd, short what, void *arg)
+/*
+ * A conn's turn with input left in rbuf (a yield, or backpressure just
+ * lifted): flushes what is due and runs more requests. False if c was
+ * destroyed.
+ */
+static bool conn_continue(conn *c)
 {
-    conn *c = arg;
-    (void)fd;
-    if (c->deferred)
-        return; /* it runs after the batch; a level-triggered event comes back */
-    c->reqs_this_event = 0;
-    worker_note_event(c->w);
-    if (conn_read_or_defer(c, what))
-        return;
-    if (c->out_pending > 0 && !conn_flush_deferred(c) && conn_flush(c) == CONN_IO_ERROR) {
+    if (c->out_pending > 0 && !conn_replies_held(c) && conn_flush(c) == CONN_IO_ERROR) {
         conn_destroy(c);
-        return;
+        return false;
     }
     if (c->out_pending <= CONN_OUT_HIGH) {
-        /* Requests left in rbuf (yield, or backpressure just lifted). */
         if (c->rstart < c->rend)
             conn_drive(c, c->eof || worker_stopping(c->w));
         else
             c->yielded = c->blocked = false; /* what conn_drive finds with no input */
     }
+    return true;
+}
+
+void conn_run_resumed(conn *c)
+{
+    c->resumed = false;
+    c->reqs_this_event = 0;
+    worker_note_event(c->w);
+    if (conn_continue(c))
+        conn_finish_event(c);
+}
+
+static void conn_on_event(evutil_socket_t fd, short what, void *arg)
+{
+    conn *c = arg;
+    (void)fd;
+    if (c->deferred || c->resumed)
+        return; /* it runs from the worker's list; a level-triggered event comes back */
+    c->reqs_this_event = 0;
+    worker_note_event(c->w);
+    if (conn_read_or_defer(c, what))
+        return;
+    if (c->yielded)
+        worker_run_deferred(c->w); /* -R: the conns read meanwhile go first */
+    if (!conn_continue(c))
+        return;
     if ((what & EV_READ) && !c->yielded && conn_wants_read(c) &&
         conn_on_readable(c) == CONN_IO_ERROR) {
         conn_destroy(c);
@@ -985,6 +1015,10 @@ void conn_stop(conn *c)
     if (c->deferred) { /* runs now, with the rest */
         worker_undefer(c->w, c);
         c->deferred = false;
+    }
+    if (c->resumed) {
+        worker_unresume(c->w, c);
+        c->resumed = false;
     }
     if (c->state == CONN_READ_VALUE || c->state == CONN_SWALLOW)
         c->close_after = true; /* a half-received value is not in flight */

@@ -109,6 +109,8 @@ typedef struct conn {
     const char *defer_key;    /* deferred: its first key, in rbuf, for prefetch */
     size_t defer_nkey;
     uint64_t defer_hv;        /* cache_key_hash of defer_key */
+    bool resumed;             /* on the worker's resume list (worker_resume_later) */
+    unsigned resume_slot;     /* its index there */
     unsigned reqs_this_event;
     int64_t last_active;      /* real seconds, for idle_timeout */
     bool ran_cmd;             /* at least one command ran */
@@ -172,6 +174,10 @@ unsigned conn_drive(conn *c, bool ignore_cap);
 void conn_prefetch_chain(conn *c);
 void conn_prefetch_item(conn *c);
 void conn_run_deferred(conn *c);
+
+/* For the worker's resume list: the conn's next slice of requests after a
+ * yield (or lifted backpressure), then its replies and events. May destroy c. */
+void conn_run_resumed(conn *c);
 
 /*
  * Forgets any partly received request: drops a half-filled item, a pending

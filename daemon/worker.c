@@ -26,6 +26,7 @@
 #define WORKER_RBUF_POOL 64 /* idle CONN_RBUF_INIT read buffers kept per worker */
 #define WORKER_RBUF_BULK_POOL 8 /* idle CONN_RBUF_BULK ones */
 #define WORKER_DEFER_MAX 64 /* conns deferred per event batch; more run at once */
+#define WORKER_RESUME_MAX 256 /* conns waiting for their next -R slice; more use event_active */
 
 typedef struct worker_handoff {
     int fd;
@@ -74,6 +75,9 @@ struct worker {
     conn *deferred[WORKER_DEFER_MAX]; /* read in this batch, not yet run (NULL:
                                          destroyed meanwhile) */
     unsigned ndeferred;
+    conn *resumed[WORKER_RESUME_MAX]; /* yielded conns, run after the next poll (NULL:
+                                         destroyed meanwhile) */
+    unsigned nresumed;
 };
 
 static void worker_on_notify(evutil_socket_t fd, short what, void *arg);
@@ -203,6 +207,46 @@ void worker_undefer(worker *w, conn *c)
     w->deferred[c->defer_slot] = NULL;
 }
 
+bool worker_resume_later(worker *w, conn *c)
+{
+    if (w->nresumed == WORKER_RESUME_MAX)
+        return false;
+    c->resume_slot = w->nresumed;
+    w->resumed[w->nresumed++] = c;
+    return true;
+}
+
+void worker_unresume(worker *w, conn *c)
+{
+    w->resumed[c->resume_slot] = NULL;
+}
+
+/*
+ * Gives each conn that yielded before this round its next slice. Those
+ * that yield again meanwhile are appended; they move to the front for the
+ * next round.
+ */
+static void worker_run_resumed(worker *w)
+{
+    unsigned n = w->nresumed;
+    for (unsigned i = 0; i < n; i++) {
+        conn *c = w->resumed[i];
+        if (c != NULL) {
+            w->resumed[i] = NULL;
+            conn_run_resumed(c);
+        }
+    }
+    unsigned kept = 0;
+    for (unsigned i = n; i < w->nresumed; i++) {
+        conn *c = w->resumed[i];
+        if (c != NULL) {
+            c->resume_slot = kept;
+            w->resumed[kept++] = c;
+        }
+    }
+    w->nresumed = kept;
+}
+
 /* Prefetch step `item` (else `chain`) for the deferred conn at i, if any. */
 static void worker_prefetch_deferred(worker *w, unsigned i, bool item)
 {
@@ -215,13 +259,13 @@ static void worker_prefetch_deferred(worker *w, unsigned i, bool item)
 }
 
 /*
- * Runs the conns deferred in this batch, in the order they were read. The
- * first key of each is fetched two conns ahead: while conn i runs (its
- * reply's send leaves the loads time to land), conn i+1's item gets
- * checked and fully loaded and conn i+2's bucket is read for its first
- * item.
+ * Runs the conns deferred in this batch, in the order they were read, then
+ * the conns that yielded before it. The first key of each deferred conn
+ * is fetched two conns ahead: while conn i runs (its reply's send leaves
+ * the loads time to land), conn i+1's item gets checked and fully loaded
+ * and conn i+2's bucket is read for its first item.
  */
-static void worker_run_deferred(worker *w)
+void worker_run_deferred(worker *w)
 {
     worker_prefetch_deferred(w, 0, false);
     worker_prefetch_deferred(w, 1, false);
@@ -236,17 +280,20 @@ static void worker_run_deferred(worker *w)
         }
     }
     w->ndeferred = 0;
+    worker_run_resumed(w);
 }
 
 /*
  * The event loop, one batch at a time: libevent runs the callbacks of
  * what one epoll_wait returned (conns that read a request defer running
- * it), then the deferred conns run. Ends on loopexit / loopbreak.
+ * it), then the deferred conns run, then the yielded ones. While yielded
+ * conns wait, the poll does not block. Ends on loopexit / loopbreak.
  */
 static void worker_loop(worker *w)
 {
     for (;;) {
-        int r = event_base_loop(w->base, EVLOOP_ONCE);
+        int flags = EVLOOP_ONCE | (w->nresumed > 0 ? EVLOOP_NONBLOCK : 0);
+        int r = event_base_loop(w->base, flags);
         worker_run_deferred(w);
         if (r != 0 || event_base_got_exit(w->base) || event_base_got_break(w->base))
             break;

@@ -320,21 +320,28 @@ bool hash_trylock(hash_table *h, uint64_t hv)
 /* ---- bucket lookup ------------------------------------------------------ */
 
 /*
- * The bucket slot that holds hv's chain right now. The answer stays right
- * for as long as the caller keeps hv's stripe lock.
+ * The bucket array that holds hv's chain right now, and in *index its slot
+ * there. The answer stays right for as long as the caller keeps hv's
+ * stripe lock; without it, the array may be freed (NULL) at any moment.
  */
-static inline hash_ref *hash_bucket_locked(hash_table *h, uint64_t hv)
+static inline hash_ref *hash_bucket_array(const hash_table *h, uint64_t hv, uint64_t *index)
 {
     unsigned layout = atomic_load_explicit(&h->layout, memory_order_acquire);
     unsigned power = layout & HASH_LAYOUT_POWER_MASK;
-    uint64_t index = hv & (hash_size(power) - 1);
+    *index = hv & (hash_size(power) - 1);
     if ((layout & HASH_LAYOUT_EXPANDING) &&
-        index < atomic_load_explicit(&h->moved, memory_order_acquire)) {
+        *index < atomic_load_explicit(&h->moved, memory_order_acquire)) {
         power++;
-        index = hv & (hash_size(power) - 1);
+        *index = hv & (hash_size(power) - 1);
     }
-    hash_ref *array = atomic_load_explicit(&h->arrays[power], memory_order_relaxed);
-    return &array[index];
+    return atomic_load_explicit(&h->arrays[power], memory_order_relaxed);
+}
+
+/* The bucket slot that holds hv's chain (caller holds hv's stripe lock). */
+static inline hash_ref *hash_bucket_locked(hash_table *h, uint64_t hv)
+{
+    uint64_t index;
+    return &hash_bucket_array(h, hv, &index)[index];
 }
 
 /* The link (bucket slot or an item's next field) that holds ref, or NULL. */
@@ -382,9 +389,11 @@ void hash_prefetch_bucket(const hash_table *h, uint64_t hv)
 {
     if (h == NULL)
         return;
-    hash_table *m = (hash_table *)h; /* atomic loads only */
     __builtin_prefetch(&h->stripes[hv & h->stripe_mask]);
-    __builtin_prefetch(hash_bucket_locked(m, hv));
+    uint64_t index;
+    const hash_ref *array = hash_bucket_array(h, hv, &index); /* NULL if just freed */
+    if (array != NULL)
+        __builtin_prefetch(&array[index]);
 }
 
 hash_ref *hash_chain_locked(hash_table *h, uint64_t hv)

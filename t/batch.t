@@ -105,6 +105,35 @@ for my $round (1 .. 3) {
     is($got, "VALUE gone1 0 1\r\nx\r\nEND\r\n", 'a conn that closed right after its set still stored it');
 }
 
+# -R: a conn with a long pipeline runs -R requests, then the conns read in
+# the same batch get their turn (here B, deferred behind A's first slice).
+# A third conn keeps the worker busy meanwhile, so that A and B arrive
+# together; B's get shows how many of A's incrs ran before it.
+{
+    my $r = CashewTest::Server->start('-t', '1', '-R', '20');
+    my $ctl = $r->sock;
+    my $blocker = 'get ' . join(' ', map { sprintf 'miss%06d', $_ } 1 .. 100000) . "\r\n";
+    my @seen;
+    for my $round (1 .. 3) {
+        is_reply($ctl, "set fair 0 0 1\r\n0\r\n", "STORED\r\n", "round $round: counter reset");
+        my ($a, $b, $c) = map { $r->new_sock } 1 .. 3;
+        is_reply($_, "version\r\n", $r->{version}, "round $round: conn up") for $a, $b, $c;
+        send_all($c, $blocker);
+        sleep 0.003;
+        send_all($a, "incr fair 1\r\n" x 3000);
+        send_all($b, "get fair\r\n");
+        my $got = read_reply($b);
+        push @seen, $got =~ /\AVALUE fair 0 \d+\r\n(\d+)\r\nEND\r\n\z/ ? $1 : "bad: " . esc($got);
+        my $lines = 0;
+        $lines++ while $lines < 3000 && defined read_line($a);
+        is($lines, 3000, "round $round: the pipelining conn got all 3000 replies");
+        is(read_reply($c, 30), "END\r\n", "round $round: the busy conn's get of misses ends");
+    }
+    is(scalar(grep { /\A\d+\z/ && $_ <= 40 } @seen), 3,
+       "-R 20: the other conn ran after at most two slices of the pipeline (saw @seen)");
+    $r->stop;
+}
+
 ok($srv->alive, 'server still running');
 $srv->stop;
 done_testing;
