@@ -72,6 +72,7 @@ struct worker {
     unsigned yield_events;       /* conn events since the last busy check */
     int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
     int64_t yield_wall_ns;       /* monotonic time at the window's start */
+    bool yield_due;              /* busy: give up the CPU after this batch */
     conn *deferred[WORKER_DEFER_MAX]; /* read in this batch, not yet run (NULL:
                                          destroyed meanwhile) */
     unsigned ndeferred;
@@ -295,6 +296,10 @@ static void worker_loop(worker *w)
         int flags = EVLOOP_ONCE | (w->nresumed > 0 ? EVLOOP_NONBLOCK : 0);
         int r = event_base_loop(w->base, flags);
         worker_run_deferred(w);
+        if (w->yield_due) { /* after the batch's replies went out */
+            w->yield_due = false;
+            sched_yield();
+        }
         if (r != 0 || event_base_got_exit(w->base) || event_base_got_break(w->base))
             break;
     }
@@ -546,8 +551,7 @@ void worker_note_event(worker *w)
     bool busy = (cpu - w->yield_cpu_ns) * 10 >= (wall - w->yield_wall_ns) * 9;
     w->yield_cpu_ns = cpu;
     w->yield_wall_ns = wall;
-    if (busy)
-        sched_yield();
+    w->yield_due |= busy;
 }
 
 char *worker_rbuf_get(worker *w, size_t size)

@@ -121,9 +121,11 @@ int64_t worker_pooled_bytes(const worker *w);
  * Called once per connection event. A worker that has been on the CPU for
  * at least 90 % of the last -o worker_yield_us microseconds or more (250
  * by default: it never ran out of ready connections) yields it once
- * (sched_yield): the other threads sharing the CPU, such as another worker
- * whose clients are waiting, get their turn now instead of at the next
- * scheduler tick. worker_yield_us 0 turns it off. Worker thread only.
+ * (sched_yield) at the end of the current batch, once the replies of the
+ * requests it read have gone out: the other threads sharing the CPU, such
+ * as another worker whose clients are waiting, get their turn now instead
+ * of at the next scheduler tick. worker_yield_us 0 turns it off. Worker
+ * thread only.
  */
 void worker_note_event(worker *w);
 
