@@ -206,10 +206,7 @@ void conn_out_reset(conn *c)
 
 void conn_destroy(conn *c)
 {
-    if (c->deferred)
-        worker_undefer(c->w, c);
-    if (c->resumed)
-        worker_unresume(c->w, c);
+    worker_unlist(c->w, c);
     if (c->ev != NULL)
         event_free(c->ev);
     conn_out_reset(c);
@@ -844,12 +841,8 @@ static bool conn_update_events(conn *c)
             return false;
         c->ev_flags = flags;
     }
-    if (resume && !c->resumed) {
-        if (worker_resume_later(c->w, c))
-            c->resumed = true;
-        else
-            event_active(c->ev, EV_WRITE, 0);
-    }
+    if (resume && c->listed == CONN_LISTED_NONE && !worker_resume_later(c->w, c))
+        event_active(c->ev, EV_WRITE, 0);
     return true;
 }
 
@@ -930,7 +923,6 @@ static bool conn_read_or_defer(conn *c, short what)
     conn_io io = conn_read(c);
     if (io == CONN_IO_DONE && !c->eof && conn_first_key(c, &c->defer_key, &c->defer_nkey) &&
         worker_defer(c->w, c)) {
-        c->deferred = true;
         c->defer_hv = cache_key_hash(c->defer_key, c->defer_nkey);
         cache_prefetch_bucket(worker_cache(c->w), c->defer_hv);
         return true;
@@ -954,7 +946,6 @@ void conn_prefetch_item(conn *c)
 
 void conn_run_deferred(conn *c)
 {
-    c->deferred = false;
     conn_drive(c, false);
     conn_finish_event(c);
 }
@@ -981,7 +972,6 @@ static bool conn_continue(conn *c)
 
 void conn_run_resumed(conn *c)
 {
-    c->resumed = false;
     c->reqs_this_event = 0;
     worker_note_event(c->w);
     if (conn_continue(c))
@@ -992,7 +982,7 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
 {
     conn *c = arg;
     (void)fd;
-    if (c->deferred || c->resumed)
+    if (c->listed != CONN_LISTED_NONE)
         return; /* it runs from the worker's list; a level-triggered event comes back */
     c->reqs_this_event = 0;
     worker_note_event(c->w);
@@ -1012,14 +1002,7 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
 
 void conn_stop(conn *c)
 {
-    if (c->deferred) { /* runs now, with the rest */
-        worker_undefer(c->w, c);
-        c->deferred = false;
-    }
-    if (c->resumed) {
-        worker_unresume(c->w, c);
-        c->resumed = false;
-    }
+    worker_unlist(c->w, c); /* it runs now, with the rest */
     if (c->state == CONN_READ_VALUE || c->state == CONN_SWALLOW)
         c->close_after = true; /* a half-received value is not in flight */
     conn_drive(c, true);

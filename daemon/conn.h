@@ -87,6 +87,13 @@ typedef struct conn_store {
     size_t ntail;
 } conn_store;
 
+/* Which of its worker's lists a conn waits on (worker_defer, worker_resume_later). */
+typedef enum conn_listed {
+    CONN_LISTED_NONE,
+    CONN_LISTED_DEFERRED, /* read a request: runs after the event batch */
+    CONN_LISTED_RESUMED   /* yielded: runs its next slice after the next poll */
+} conn_listed;
+
 typedef struct conn {
     int fd;
     conn_kind kind;
@@ -104,13 +111,11 @@ typedef struct conn {
     bool yielded;             /* -R reached with requests left */
     bool rbuf_bulk;           /* reads fill CONN_RBUF_INIT: use CONN_RBUF_BULK */
     bool blocked;             /* backpressure stopped requests left in rbuf */
-    bool deferred;            /* read a request, runs after the batch (worker_defer) */
-    unsigned defer_slot;      /* its index in the worker's deferred list */
+    conn_listed listed;       /* the worker list it waits on (set by the worker) */
+    unsigned list_slot;       /* its index there */
     const char *defer_key;    /* deferred: its first key, in rbuf, for prefetch */
     size_t defer_nkey;
     uint64_t defer_hv;        /* cache_key_hash of defer_key */
-    bool resumed;             /* on the worker's resume list (worker_resume_later) */
-    unsigned resume_slot;     /* its index there */
     unsigned reqs_this_event;
     int64_t last_active;      /* real seconds, for idle_timeout */
     bool ran_cmd;             /* at least one command ran */

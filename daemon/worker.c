@@ -194,32 +194,45 @@ static void worker_close_all(worker *w)
         conn_destroy(w->conns);
 }
 
-bool worker_defer(worker *w, conn *c)
+/* Appends c to a list of cap slots as `which`; false if the list is full. */
+static bool worker_list_add(conn **list, unsigned *n, unsigned cap, conn *c, conn_listed which)
 {
-    if (w->ndeferred == WORKER_DEFER_MAX)
+    if (*n == cap)
         return false;
-    c->defer_slot = w->ndeferred;
-    w->deferred[w->ndeferred++] = c;
+    c->listed = which;
+    c->list_slot = *n;
+    list[(*n)++] = c;
     return true;
 }
 
-void worker_undefer(worker *w, conn *c)
+/* Takes the conn at list[i] off its list to run it; NULL if it is gone. */
+static conn *worker_list_take(conn **list, unsigned i)
 {
-    w->deferred[c->defer_slot] = NULL;
+    conn *c = list[i];
+    if (c != NULL) {
+        list[i] = NULL;
+        c->listed = CONN_LISTED_NONE;
+    }
+    return c;
+}
+
+bool worker_defer(worker *w, conn *c)
+{
+    return worker_list_add(w->deferred, &w->ndeferred, WORKER_DEFER_MAX, c, CONN_LISTED_DEFERRED);
 }
 
 bool worker_resume_later(worker *w, conn *c)
 {
-    if (w->nresumed == WORKER_RESUME_MAX)
-        return false;
-    c->resume_slot = w->nresumed;
-    w->resumed[w->nresumed++] = c;
-    return true;
+    return worker_list_add(w->resumed, &w->nresumed, WORKER_RESUME_MAX, c, CONN_LISTED_RESUMED);
 }
 
-void worker_unresume(worker *w, conn *c)
+void worker_unlist(worker *w, conn *c)
 {
-    w->resumed[c->resume_slot] = NULL;
+    if (c->listed == CONN_LISTED_NONE)
+        return;
+    conn **list = c->listed == CONN_LISTED_DEFERRED ? w->deferred : w->resumed;
+    list[c->list_slot] = NULL;
+    c->listed = CONN_LISTED_NONE;
 }
 
 /*
@@ -231,17 +244,15 @@ static void worker_run_resumed(worker *w)
 {
     unsigned n = w->nresumed;
     for (unsigned i = 0; i < n; i++) {
-        conn *c = w->resumed[i];
-        if (c != NULL) {
-            w->resumed[i] = NULL;
+        conn *c = worker_list_take(w->resumed, i);
+        if (c != NULL)
             conn_run_resumed(c);
-        }
     }
     unsigned kept = 0;
     for (unsigned i = n; i < w->nresumed; i++) {
         conn *c = w->resumed[i];
         if (c != NULL) {
-            c->resume_slot = kept;
+            c->list_slot = kept;
             w->resumed[kept++] = c;
         }
     }
@@ -274,11 +285,9 @@ void worker_run_deferred(worker *w)
     for (unsigned i = 0; i < w->ndeferred; i++) {
         worker_prefetch_deferred(w, i + 2, false);
         worker_prefetch_deferred(w, i + 1, true);
-        conn *c = w->deferred[i];
-        if (c != NULL) {
-            w->deferred[i] = NULL;
+        conn *c = worker_list_take(w->deferred, i);
+        if (c != NULL)
             conn_run_deferred(c);
-        }
     }
     w->ndeferred = 0;
     worker_run_resumed(w);

@@ -130,25 +130,25 @@ int64_t worker_pooled_bytes(const worker *w);
 void worker_note_event(worker *w);
 
 /*
- * A conn that has just read a request may defer running it until the
- * rest of this event batch has been read: worker_defer adds it to the
- * worker's list (false if the list is full: run it now). After the batch
- * the worker runs each with conn_run_deferred, prefetching the first key's
- * item of the next ones meanwhile (conn_prefetch_chain/_item), then the
- * conns on its resume list with conn_run_resumed.
- * worker_resume_later puts a conn that yielded after -R requests (or whose
- * backpressure lifted) on the resume list: it runs its next slice after the
- * worker has polled for and run the conns that became ready meanwhile, as
- * memcached's yield through the event loop does (false if the list is
- * full: the caller falls back to event_active). worker_run_deferred runs
- * both lists at once (from a callback: never with a listed conn in the
- * middle of running). worker_undefer / worker_unresume take a conn off a
- * list (conn_destroy, conn_stop). Worker thread only.
+ * Two lists of conns waiting for their turn; the worker sets and clears
+ * c->listed and c->list_slot.
+ * - worker_defer: a conn that has just read a request defers running it
+ *   until the rest of this event batch has been read (false if the list
+ *   is full: run it now). After the batch the worker runs each with
+ *   conn_run_deferred, prefetching the first key's item of the next ones
+ *   meanwhile (conn_prefetch_chain/_item).
+ * - worker_resume_later: a conn that yielded after -R requests (or whose
+ *   backpressure lifted) runs its next slice with conn_run_resumed after
+ *   the worker has polled for and run the conns that became ready
+ *   meanwhile, as memcached's yield through the event loop does (false if
+ *   the list is full: the caller falls back to event_active).
+ * worker_run_deferred runs both lists at once (from a callback: never with
+ * a listed conn in the middle of running). worker_unlist takes a conn off
+ * its list, if any (conn_destroy, conn_stop). Worker thread only.
  */
 bool worker_defer(worker *w, struct conn *c);
-void worker_undefer(worker *w, struct conn *c);
 bool worker_resume_later(worker *w, struct conn *c);
-void worker_unresume(worker *w, struct conn *c);
+void worker_unlist(worker *w, struct conn *c);
 void worker_run_deferred(worker *w);
 
 char *worker_rbuf_get(worker *w, size_t size);
