@@ -45,6 +45,7 @@ typedef struct loadgen_opts {
     double duration;         /* seconds of timed phase (if count == 0) */
     double warmup;           /* seconds of traffic before counting starts */
     uint64_t count;          /* requests in the timed phase (0: run by time) */
+    unsigned yield_us;       /* busy span before a thread yields its CPU (0: never) */
     bool json, quiet, marks;
 } loadgen_opts;
 
@@ -126,6 +127,9 @@ struct loadgen_thread {
     _Atomic uint64_t prog_keys;  /* counted get keys */
     _Atomic uint64_t prog_hits;  /* counted hits */
     _Atomic uint64_t prog_ops;   /* counted requests */
+    unsigned yield_events;       /* read events since the last busy check */
+    int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
+    int64_t yield_wall_ns;       /* monotonic time at the window's start */
 };
 
 /* ---- loadgen_conn.c: one connection ---- */
