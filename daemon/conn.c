@@ -988,8 +988,6 @@ static void conn_on_event(evutil_socket_t fd, short what, void *arg)
     worker_note_event(c->w);
     if (conn_read_or_defer(c, what))
         return;
-    if (c->yielded)
-        worker_run_deferred(c->w); /* -R: the conns read meanwhile go first */
     if (!conn_continue(c))
         return;
     if ((what & EV_READ) && !c->yielded && conn_wants_read(c) &&

@@ -171,7 +171,7 @@ void conn_destroy(conn *c);
 unsigned conn_drive(conn *c, bool ignore_cap);
 
 /*
- * For worker_run_deferred, on a conn that deferred its request
+ * For the worker, on a conn that deferred its request
  * (worker_defer): steps 2 and 3 of the prefetch of its first key's item
  * (see cache_prefetch_key), and running it: its requests, then its replies
  * and events as after any read. conn_run_deferred may destroy c.

@@ -277,7 +277,7 @@ static void worker_prefetch_deferred(worker *w, unsigned i, bool item)
  * the loads time to land), conn i+1's item gets checked and fully loaded
  * and conn i+2's bucket is read for its first item.
  */
-void worker_run_deferred(worker *w)
+static void worker_run_lists(worker *w)
 {
     worker_prefetch_deferred(w, 0, false);
     worker_prefetch_deferred(w, 1, false);
@@ -304,7 +304,7 @@ static void worker_loop(worker *w)
     for (;;) {
         int flags = EVLOOP_ONCE | (w->nresumed > 0 ? EVLOOP_NONBLOCK : 0);
         int r = event_base_loop(w->base, flags);
-        worker_run_deferred(w);
+        worker_run_lists(w);
         if (w->yield_due) { /* after the batch's replies went out */
             w->yield_due = false;
             sched_yield();

@@ -142,14 +142,12 @@ void worker_note_event(worker *w);
  *   the worker has polled for and run the conns that became ready
  *   meanwhile, as memcached's yield through the event loop does (false if
  *   the list is full: the caller falls back to event_active).
- * worker_run_deferred runs both lists at once (from a callback: never with
- * a listed conn in the middle of running). worker_unlist takes a conn off
- * its list, if any (conn_destroy, conn_stop). Worker thread only.
+ * worker_unlist takes a conn off its list, if any (conn_destroy,
+ * conn_stop). Worker thread only.
  */
 bool worker_defer(worker *w, struct conn *c);
 bool worker_resume_later(worker *w, struct conn *c);
 void worker_unlist(worker *w, struct conn *c);
-void worker_run_deferred(worker *w);
 
 char *worker_rbuf_get(worker *w, size_t size);
 void worker_rbuf_put(worker *w, char *buf, size_t size);
