@@ -659,6 +659,7 @@ static bool logger_start_locked(void)
         return true;
     if (pthread_create(&logger.tid, NULL, logger_thread_main, NULL) != 0)
         return false;
+    pthread_setname_np(logger.tid, "cashew-logger");
     logger.started = true;
     atexit(logger_teardown);
     return true;

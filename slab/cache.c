@@ -180,7 +180,7 @@ static bool cache_copy_options(cache *c, const cache_options *o)
 static void cache_start_threads(cache *c)
 {
     lru_maintainer_start(c);
-    engine_bg_start(c, &c->expander, cache_expander_main);
+    engine_bg_start(c, &c->expander, cache_expander_main, "cashew-hash");
     crawler_start(c);
     rebalance_start(c);
 }

@@ -111,7 +111,7 @@ bool cache_crawler_enable(cache *c)
     pthread_mutex_lock(&c->crawler_ctl);
     bool was_running = atomic_load(&c->crawler.running);
     if (!was_running)
-        engine_bg_start(c, &c->crawler, crawler_main);
+        engine_bg_start(c, &c->crawler, crawler_main, "cashew-crawler");
     bool started = !was_running && atomic_load(&c->crawler.running);
     pthread_mutex_unlock(&c->crawler_ctl);
     return started;

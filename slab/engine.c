@@ -153,12 +153,14 @@ bool engine_bg_sleep(cache *c, engine_bg *bg, uint64_t usec)
     return stop;
 }
 
-void engine_bg_start(cache *c, engine_bg *bg, void *(*fn)(void *))
+void engine_bg_start(cache *c, engine_bg *bg, void *(*fn)(void *), const char *name)
 {
     if (bg->running)
         return;
     atomic_store(&bg->stop, false);
     bg->running = pthread_create(&bg->tid, NULL, fn, c) == 0;
+    if (bg->running)
+        pthread_setname_np(bg->tid, name);
 }
 
 void engine_bg_stop(cache *c, engine_bg *bg)

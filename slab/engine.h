@@ -230,9 +230,14 @@ bool engine_page_visit(cache *c, uint32_t page, unsigned id,
 /* Drops a pin or reference taken with item_pin/item_ref (may free). */
 void engine_item_unpin(cache *c, item *it);
 
-/* Background threads: wait up to `usec` for a wake-up or stop; true = stop. */
+/*
+ * Background threads: engine_bg_sleep waits up to `usec` for a wake-up or
+ * stop (true = stop). engine_bg_start runs fn(c) on a new thread named
+ * `name` (at most 15 characters: what top -H and /proc/.../comm show),
+ * unless it is running already.
+ */
 bool engine_bg_sleep(cache *c, engine_bg *bg, uint64_t usec);
-void engine_bg_start(cache *c, engine_bg *bg, void *(*fn)(void *));
+void engine_bg_start(cache *c, engine_bg *bg, void *(*fn)(void *), const char *name);
 void engine_bg_stop(cache *c, engine_bg *bg);
 void engine_bg_wake(cache *c, engine_bg *bg);
 

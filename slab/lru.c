@@ -476,7 +476,7 @@ static void *lru_maintainer_main(void *arg)
 void lru_maintainer_start(cache *c)
 {
     if (c->opts.lru_maintainer)
-        engine_bg_start(c, &c->maintainer, lru_maintainer_main);
+        engine_bg_start(c, &c->maintainer, lru_maintainer_main, "cashew-lru");
 }
 
 void lru_maintainer_stop(cache *c)

@@ -273,7 +273,7 @@ void rebalance_start(cache *c)
 {
     atomic_store(&c->rebal.automove, c->opts.slab_automove);
     if (c->opts.slab_reassign)
-        engine_bg_start(c, &c->mover, rebalance_main);
+        engine_bg_start(c, &c->mover, rebalance_main, "cashew-mover");
 }
 
 void rebalance_stop(cache *c)
