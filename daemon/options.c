@@ -260,6 +260,11 @@ static const options_row options_table[] = {
      .setting = "worker_yield_us",
      .help = "a worker that has kept its CPU this long without running out\n"
              "of ready connections gives it up once (sched_yield); 0 = never"},
+    {OPTIONS_EXT, 0, "worker_spread", OPTIONS_A_BOOL, NULL, OPTIONS_FIELD(server.worker_spread),
+     .bare = "yes", .no = "no", .dflt = "yes", .setting = "worker_spread",
+     .fmt = OPTIONS_F_YESNO,
+     .help = "a busy worker that shares its CPU with another busy worker\n"
+             "moves to an allowed CPU that has none"},
     {OPTIONS_STAT, .setting = "oldest", .fmt = OPTIONS_F_FIXED, .fixed = "0"},
     {OPTIONS_STAT, .setting = "stat_key_prefix", .fmt = OPTIONS_F_FIXED, .fixed = ":"},
     {OPTIONS_STAT, .setting = "detail_enabled", .fmt = OPTIONS_F_FIXED, .fixed = "no"},

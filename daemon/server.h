@@ -26,6 +26,7 @@ typedef struct server_options {
     unsigned reqs_per_event;   /* -R, default 20 */
     unsigned idle_timeout;     /* -o idle_timeout, seconds, 0 = never */
     unsigned worker_yield_us;  /* -o worker_yield_us: busy span before a worker yields, 0 = never */
+    bool worker_spread;        /* -o worker_spread: busy workers sharing a CPU move apart */
     unsigned verbose;          /* -v count */
     bool allow_shutdown;       /* -A: the shutdown command is enabled */
     bool disable_flush_all;    /* -F: flush_all answers an error */

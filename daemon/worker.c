@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +74,11 @@ struct worker {
     int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
     int64_t yield_wall_ns;       /* monotonic time at the window's start */
     bool yield_due;              /* busy: give up the CPU after this batch */
+    _Atomic int spread_cpu;      /* CPU at the last check if the worker had work all
+                                    the window (see worker_spread), else -1 */
+    _Atomic int64_t spread_seen_ns; /* when spread_cpu was written */
+    int64_t spread_next_ns;      /* no move before this (monotonic) */
+    long spread_nvcsw;           /* voluntary context switches at the window's start */
     conn *deferred[WORKER_DEFER_MAX]; /* read in this batch, not yet run (NULL:
                                          destroyed meanwhile) */
     unsigned ndeferred;
@@ -114,6 +120,7 @@ worker *worker_create(server_ctx *srv, unsigned id, const int *udp_fds,
     w->srv = srv;
     w->id = id;
     w->notify_fd = -1;
+    atomic_init(&w->spread_cpu, -1);
     w->udp_fds = udp_fds;
     w->n_udp = n_udp;
     pthread_mutex_init(&w->lock, NULL);
@@ -342,6 +349,8 @@ int worker_start(worker *w)
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = pthread_create(&w->thread, NULL, worker_main, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        pthread_setname_np(w->thread, "cashew-worker");
     w->started = rc == 0;
     return rc;
 }
@@ -545,13 +554,101 @@ static int64_t worker_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+#define WORKER_SPREAD_FRESH_NS 10000000 /* a sibling's CPU report older than this is stale */
+#define WORKER_SPREAD_PAUSE_NS 10000000 /* at most one move per 10 ms per worker */
+#define WORKER_SPREAD_SPAN_US 250         /* check window when worker_yield_us is 0 */
+
+/* Whether a worker numbered below `below` reported `cpu` lately (see worker_spread). */
+static bool worker_cpu_taken(const server_ctx *srv, int cpu, unsigned below, int64_t wall)
+{
+    for (unsigned i = 0; i < below && i < srv->nworkers; i++) {
+        const worker *o = srv->workers[i];
+        if (atomic_load_explicit(&o->spread_cpu, memory_order_relaxed) == cpu &&
+            wall - atomic_load_explicit(&o->spread_seen_ns, memory_order_relaxed) <
+                WORKER_SPREAD_FRESH_NS)
+            return true;
+    }
+    return false;
+}
+
+/* An allowed CPU that no worker reported lately, or -1. */
+static int worker_spread_target(const worker *w, const cpu_set_t *allowed, int64_t wall)
+{
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, allowed) &&
+            !worker_cpu_taken(w->srv, cpu, w->srv->nworkers, wall))
+            return cpu;
+    return -1;
+}
+
+/*
+ * Moves the calling thread to `cpu`, then lets it run on every CPU of
+ * `allowed` again: the kernel keeps it where it is until it has a reason
+ * to move it. False if the kernel refused the move.
+ */
+static bool worker_move_to(int cpu, const cpu_set_t *allowed)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0)
+        return false;
+    pthread_setaffinity_np(pthread_self(), sizeof *allowed, allowed);
+    return true;
+}
+
+/*
+ * Whether the worker never slept during the window that ends now: no
+ * voluntary context switch, so it always had ready connections (it may
+ * have waited for its CPU).
+ */
+static bool worker_never_slept(worker *w)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return false;
+    bool never = ru.ru_nvcsw == w->spread_nvcsw;
+    w->spread_nvcsw = ru.ru_nvcsw;
+    return never;
+}
+
+/*
+ * Records the worker's CPU while it has work all the time (busy, or never
+ * asleep) and, if a lower-numbered worker in that state shares the CPU,
+ * moves to an allowed CPU that has none. Two runnable threads on each CPU
+ * look balanced to the kernel even when one CPU holds two workers that
+ * take turns while the other runs their clients.
+ */
+static void worker_spread(worker *w, int64_t wall, bool busy)
+{
+    bool loaded = worker_never_slept(w) || busy;
+    int cpu = loaded ? sched_getcpu() : -1;
+    atomic_store_explicit(&w->spread_cpu, cpu, memory_order_relaxed);
+    atomic_store_explicit(&w->spread_seen_ns, wall, memory_order_relaxed);
+    if (cpu < 0 || wall < w->spread_next_ns || !worker_cpu_taken(w->srv, cpu, w->id, wall))
+        return;
+    cpu_set_t allowed;
+    if (pthread_getaffinity_np(pthread_self(), sizeof allowed, &allowed) != 0)
+        return;
+    int target = worker_spread_target(w, &allowed, wall);
+    w->spread_next_ns = wall + WORKER_SPREAD_PAUSE_NS;
+    if (target < 0 || !worker_move_to(target, &allowed))
+        return;
+    atomic_store_explicit(&w->spread_cpu, target, memory_order_relaxed);
+    if (atomic_load_explicit(&w->srv->verbose, memory_order_relaxed) > 1)
+        fprintf(stderr, "worker %u: moved from CPU %d, where another worker was busy too, "
+                "to CPU %d\n", w->id, cpu, target);
+}
+
 void worker_note_event(worker *w)
 {
     if (++w->yield_events < WORKER_YIELD_CHECK)
         return;
     w->yield_events = 0;
-    int64_t span = (int64_t)w->srv->opts->worker_yield_us * 1000;
-    if (span == 0)
+    const server_options *opts = w->srv->opts;
+    int64_t span = (int64_t)(opts->worker_yield_us ? opts->worker_yield_us
+                                                   : WORKER_SPREAD_SPAN_US) * 1000;
+    if (opts->worker_yield_us == 0 && !opts->worker_spread)
         return;
     int64_t wall = worker_clock_ns(CLOCK_MONOTONIC);
     if (wall - w->yield_wall_ns < span)
@@ -560,7 +657,9 @@ void worker_note_event(worker *w)
     bool busy = (cpu - w->yield_cpu_ns) * 10 >= (wall - w->yield_wall_ns) * 9;
     w->yield_cpu_ns = cpu;
     w->yield_wall_ns = wall;
-    w->yield_due |= busy;
+    w->yield_due |= busy && opts->worker_yield_us != 0;
+    if (opts->worker_spread)
+        worker_spread(w, wall, busy);
 }
 
 char *worker_rbuf_get(worker *w, size_t size)

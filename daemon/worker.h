@@ -124,7 +124,13 @@ int64_t worker_pooled_bytes(const worker *w);
  * (sched_yield) at the end of the current batch, once the replies of the
  * requests it read have gone out: the other threads sharing the CPU, such
  * as another worker whose clients are waiting, get their turn now instead
- * of at the next scheduler tick. worker_yield_us 0 turns it off. Worker
+ * of at the next scheduler tick. worker_yield_us 0 turns it off.
+ * At the same checks, with -o worker_spread (the default), a worker that
+ * never slept (or was busy) since the last one records its CPU for the
+ * other workers, and if a lower-numbered worker recorded that CPU within
+ * the last 10 ms, moves to an allowed CPU that no worker recorded (at most
+ * every 10 ms; its affinity mask is restored after the move; -vv logs it).
+ * With worker_yield_us 0 those checks still run, every 250 us. Worker
  * thread only.
  */
 void worker_note_event(worker *w);

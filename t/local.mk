@@ -15,7 +15,7 @@ TSUITE_FILES = t/lib/CashewTest.pm t/storage.t t/get.t t/delete_incr_touch.t t/e
           t/noreply.t t/misc.t t/pipeline.t t/limits.t t/concurrency.t t/clients.t t/memory.t \
           t/lib/MetaTest.pm t/meta_get.t t/meta_set.t t/meta_delete.t t/meta_arith.t t/meta_misc.t t/meta_swr.t \
           t/transports.t t/lifecycle.t t/options.t t/stats.t t/admin.t t/detail.t t/admin_crawler.t t/watch.t \
-          t/dump.t t/lru_tune.t t/observe.t t/loadgen.t t/batch.t \
+          t/dump.t t/lru_tune.t t/observe.t t/loadgen.t t/batch.t t/spread.t \
           t/clients/pymemcache_session.py t/clients/pylibmc_session.py
 EXTRA_DIST += $(TSUITE_RUNNERS) $(TSUITE_FILES)
 

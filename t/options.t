@@ -84,7 +84,7 @@ for my $flag ('-V', '--version') {
     for my $sub (qw(hashpower slab_reassign slab_automove slab_chunk_max slab_sizes
                     lru_crawler lru_maintainer hot_lru_pct warm_lru_pct hot_max_factor
                     warm_max_factor temporary_ttl lru_crawler_sleep lru_crawler_tocrawl
-                    idle_timeout worker_yield_us)) {
+                    idle_timeout worker_yield_us worker_spread)) {
         like($out, qr/^\s+- (\[no_\])?\Q$sub\E\b/m, "-h lists -o $sub");
     }
     like($out, qr/--listen.*?default: 127\.0\.0\.1/s, '-h says cashew listens on 127.0.0.1 by default');
@@ -236,7 +236,7 @@ sub wait_for {
                 slab_reassign => 'yes', slab_automove => 1, hot_lru_pct => 20,
                 warm_lru_pct => 40, hot_max_factor => '0.20', warm_max_factor => '2.00',
                 idle_timeout => 0, temp_lru => 'no', maxconns_fast => 'yes',
-                worker_yield_us => 250);
+                worker_yield_us => 250, worker_spread => 'yes');
     is($st->{$_}, $want{$_}, "default: stats settings $_ = $want{$_}") for sort keys %want;
     $srv->stop;
 }
@@ -246,7 +246,7 @@ sub wait_for {
         '-f', '1.5', '-n', '64', '-C', '-F', '-A', '-M', '-R', '7', '-b', '99', '-vv',
         '-o', 'hashpower=18,no_lru_crawler,temporary_ttl=30,slab_automove=2',
         '-o', 'hot_lru_pct=10,warm_lru_pct=30,idle_timeout=600,slab_chunk_max=256k',
-        '-o', 'worker_yield_us=0');
+        '-o', 'worker_yield_us=0,no_worker_spread');
     my $st = $srv->stats('settings');
     my %want = (maxbytes => 33554432, maxconns => 77, num_threads => 3,
                 item_size_max => 2097152, growth_factor => '1.50', chunk_size => 64,
@@ -255,7 +255,7 @@ sub wait_for {
                 hashpower_init => 18, lru_crawler => 'no', temp_lru => 'yes',
                 temporary_ttl => 30, slab_automove => 2, hot_lru_pct => 10,
                 warm_lru_pct => 30, idle_timeout => 600, slab_chunk_max => 262144,
-                worker_yield_us => 0, inter => '127.0.0.1');
+                worker_yield_us => 0, worker_spread => 'no', inter => '127.0.0.1');
     is($st->{$_}, $want{$_}, "flags: stats settings $_ = $want{$_}") for sort keys %want;
     $srv->stop;
 }
