@@ -8,7 +8,7 @@
 
 #include "slab/lru.h"
 
-#define CRAWLER_BATCH 64               /* items between two sleeps */
+#define CRAWLER_BATCH 1000             /* items between two sleeps (as memcached) */
 #define CRAWLER_PASS_SLEEP_US 1000000  /* first pause between full passes */
 #define CRAWLER_PASS_SLEEP_MAX_US 60000000
 
