@@ -6,6 +6,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
+use Time::HiRes qw(sleep);
 use CashewTest;
 
 my $OK = "OK\r\n";
@@ -213,6 +214,21 @@ $cls //= 0;
 my $slabs_before = $mem->stats('slabs', $ms);
 ok($slabs_before->{"$cls:cmd_set"} > 0 && $slabs_before->{"$cls:get_hits"} > 0,
    'per-class operation counters counted');
+# The LRU maintainer may still be moving the items just stored between
+# segments: wait until its counters stand still, so that what the reset
+# zeroed is not counted up again before it is read.
+sub lru_moves {
+    my $st = $mem->stats('items', $ms);
+    return join ',', map { $st->{"items:$cls:$_"} // 0 } qw(moves_to_cold moves_to_warm moves_within_lru);
+}
+my ($moves, $settled) = (lru_moves(), 0);
+for (1 .. 40) {
+    sleep 0.25;
+    my $now = lru_moves();
+    last if $now eq $moves && ++$settled >= 2;
+    $settled = 0 if $now ne $moves;
+    $moves = $now;
+}
 is_reply($ms, "stats reset\r\n", "RESET\r\n", 'stats reset');
 my $items_after = $mem->stats('items', $ms);
 my $slabs_after = $mem->stats('slabs', $ms);
