@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,12 +75,14 @@ struct worker {
     int64_t yield_cpu_ns;        /* thread CPU time at the window's start */
     int64_t yield_wall_ns;       /* monotonic time at the window's start */
     bool yield_due;              /* busy: give up the CPU after this batch */
-    _Atomic int spread_cpu;      /* CPU at the last check if the worker had work all
-                                    the window (see worker_spread), else -1 */
-    _Atomic int64_t spread_seen_ns; /* when spread_cpu was written */
+    int64_t spread_wall_ns;      /* monotonic time of the last spread check */
     int64_t spread_next_ns;      /* no move before this (monotonic) */
-    long spread_nvcsw;           /* voluntary context switches at the window's start */
-    conn *deferred[WORKER_DEFER_MAX]; /* read in this batch, not yet run (NULL:
+    long spread_nvcsw;           /* voluntary context switches at the last check */
+    /* Read by the other workers at each of their spread checks: a line of their own. */
+    alignas(64) _Atomic int spread_cpu; /* CPU at the last check that found the worker
+                                           never asleep, -1 = none yet */
+    _Atomic int64_t spread_seen_ns; /* when spread_cpu was written */
+    alignas(64) conn *deferred[WORKER_DEFER_MAX]; /* read in this batch, not yet run (NULL:
                                          destroyed meanwhile) */
     unsigned ndeferred;
     conn *resumed[WORKER_RESUME_MAX]; /* yielded conns, run after the next poll (NULL:
@@ -114,9 +117,10 @@ static bool worker_setup_events(worker *w)
 worker *worker_create(server_ctx *srv, unsigned id, const int *udp_fds,
                       unsigned n_udp)
 {
-    worker *w = calloc(1, sizeof *w);
+    worker *w = aligned_alloc(alignof(worker), sizeof *w); /* a multiple of its alignment */
     if (w == NULL)
         return NULL;
+    memset(w, 0, sizeof *w);
     w->srv = srv;
     w->id = id;
     w->notify_fd = -1;
@@ -554,11 +558,28 @@ static int64_t worker_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-#define WORKER_SPREAD_FRESH_NS 10000000 /* a sibling's CPU report older than this is stale */
-#define WORKER_SPREAD_PAUSE_NS 10000000 /* at most one move per 10 ms per worker */
-#define WORKER_SPREAD_SPAN_US 250         /* check window when worker_yield_us is 0 */
+/* The busy check of -o worker_yield_us (see worker_note_event). */
+static void worker_check_yield(worker *w, int64_t wall)
+{
+    int64_t span = (int64_t)w->srv->opts->worker_yield_us * 1000;
+    if (span == 0 || wall - w->yield_wall_ns < span)
+        return;
+    int64_t cpu = worker_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    bool busy = (cpu - w->yield_cpu_ns) * 10 >= (wall - w->yield_wall_ns) * 9;
+    w->yield_cpu_ns = cpu;
+    w->yield_wall_ns = wall;
+    w->yield_due |= busy;
+}
 
-/* Whether a worker numbered below `below` reported `cpu` lately (see worker_spread). */
+#define WORKER_SPREAD_SPAN_NS 250000    /* the spread check's window */
+#define WORKER_SPREAD_FRESH_NS 10000000 /* a CPU report older than this is stale */
+#define WORKER_SPREAD_PAUSE_NS 10000000 /* at most one move per 10 ms per worker */
+
+/*
+ * Whether a worker numbered below `below` reported `cpu` lately. The CPU
+ * and its time are two relaxed atomics: a reader may pair a new CPU with
+ * an old time or the reverse, which costs one needless or one missed move.
+ */
 static bool worker_cpu_taken(const server_ctx *srv, int cpu, unsigned below, int64_t wall)
 {
     for (unsigned i = 0; i < below && i < srv->nworkers; i++) {
@@ -583,24 +604,30 @@ static int worker_spread_target(const worker *w, const cpu_set_t *allowed, int64
 
 /*
  * Moves the calling thread to `cpu`, then lets it run on every CPU of
- * `allowed` again: the kernel keeps it where it is until it has a reason
- * to move it. False if the kernel refused the move.
+ * `allowed` (the mask read just before) again: the kernel keeps it where
+ * it is until it has a reason to move it. A change of the thread's
+ * affinity made by someone else between the two is lost. False if the
+ * kernel refused the move.
  */
-static bool worker_move_to(int cpu, const cpu_set_t *allowed)
+static bool worker_move_to(const worker *w, int cpu, const cpu_set_t *allowed)
 {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
     if (pthread_setaffinity_np(pthread_self(), sizeof one, &one) != 0)
         return false;
-    pthread_setaffinity_np(pthread_self(), sizeof *allowed, allowed);
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof *allowed, allowed);
+    if (rc != 0) /* not expected: the mask was the thread's own a moment ago */
+        fprintf(stderr, "worker %u: cannot restore its CPU affinity after a move: %s\n",
+                w->id, strerror(rc));
     return true;
 }
 
 /*
- * Whether the worker never slept during the window that ends now: no
- * voluntary context switch, so it always had ready connections (it may
- * have waited for its CPU).
+ * Whether the worker never slept since the last check: no voluntary
+ * context switch, so it never waited in epoll_wait for ready connections
+ * (nor on a lock, nor for a write to stderr); it may have waited for its
+ * CPU.
  */
 static bool worker_never_slept(worker *w)
 {
@@ -613,29 +640,36 @@ static bool worker_never_slept(worker *w)
 }
 
 /*
- * Records the worker's CPU while it has work all the time (busy, or never
- * asleep) and, if a lower-numbered worker in that state shares the CPU,
- * moves to an allowed CPU that has none. Two runnable threads on each CPU
- * look balanced to the kernel even when one CPU holds two workers that
- * take turns while the other runs their clients.
+ * The spread check (see worker.h): a worker that never slept in the last
+ * window records its CPU and, if a lower-numbered worker recorded that
+ * CPU lately, moves to an allowed CPU that no worker recorded. Two
+ * runnable threads on each CPU look balanced to the kernel even when one
+ * CPU holds two workers that take turns while the other runs their
+ * clients. Reports are left to go stale rather than cleared, so a worker
+ * that slept a moment still holds its CPU.
  */
-static void worker_spread(worker *w, int64_t wall, bool busy)
+static void worker_check_spread(worker *w, int64_t wall)
 {
-    bool loaded = worker_never_slept(w) || busy;
-    int cpu = loaded ? sched_getcpu() : -1;
+    if (wall - w->spread_wall_ns < WORKER_SPREAD_SPAN_NS)
+        return;
+    w->spread_wall_ns = wall;
+    int cpu;
+    if (!worker_never_slept(w) || (cpu = sched_getcpu()) < 0)
+        return;
     atomic_store_explicit(&w->spread_cpu, cpu, memory_order_relaxed);
     atomic_store_explicit(&w->spread_seen_ns, wall, memory_order_relaxed);
-    if (cpu < 0 || wall < w->spread_next_ns || !worker_cpu_taken(w->srv, cpu, w->id, wall))
+    if (wall < w->spread_next_ns || !worker_cpu_taken(w->srv, cpu, w->id, wall))
         return;
-    cpu_set_t allowed;
-    if (pthread_getaffinity_np(pthread_self(), sizeof allowed, &allowed) != 0)
-        return;
-    int target = worker_spread_target(w, &allowed, wall);
     w->spread_next_ns = wall + WORKER_SPREAD_PAUSE_NS;
-    if (target < 0 || !worker_move_to(target, &allowed))
+    cpu_set_t allowed;
+    if (pthread_getaffinity_np(pthread_self(), sizeof allowed, &allowed) != 0 ||
+        (unsigned)CPU_COUNT(&allowed) < w->srv->nworkers)
+        return; /* more workers than CPUs: some must share */
+    int target = worker_spread_target(w, &allowed, wall);
+    if (target < 0 || !worker_move_to(w, target, &allowed))
         return;
     atomic_store_explicit(&w->spread_cpu, target, memory_order_relaxed);
-    if (atomic_load_explicit(&w->srv->verbose, memory_order_relaxed) > 1)
+    if (atomic_load_explicit(&w->srv->verbose, memory_order_relaxed) > 0)
         fprintf(stderr, "worker %u: moved from CPU %d, where another worker was busy too, "
                 "to CPU %d\n", w->id, cpu, target);
 }
@@ -646,20 +680,13 @@ void worker_note_event(worker *w)
         return;
     w->yield_events = 0;
     const server_options *opts = w->srv->opts;
-    int64_t span = (int64_t)(opts->worker_yield_us ? opts->worker_yield_us
-                                                   : WORKER_SPREAD_SPAN_US) * 1000;
-    if (opts->worker_yield_us == 0 && !opts->worker_spread)
+    bool spread = opts->worker_spread && w->srv->nworkers > 1;
+    if (opts->worker_yield_us == 0 && !spread)
         return;
     int64_t wall = worker_clock_ns(CLOCK_MONOTONIC);
-    if (wall - w->yield_wall_ns < span)
-        return;
-    int64_t cpu = worker_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    bool busy = (cpu - w->yield_cpu_ns) * 10 >= (wall - w->yield_wall_ns) * 9;
-    w->yield_cpu_ns = cpu;
-    w->yield_wall_ns = wall;
-    w->yield_due |= busy && opts->worker_yield_us != 0;
-    if (opts->worker_spread)
-        worker_spread(w, wall, busy);
+    worker_check_yield(w, wall);
+    if (spread)
+        worker_check_spread(w, wall);
 }
 
 char *worker_rbuf_get(worker *w, size_t size)

@@ -125,13 +125,14 @@ int64_t worker_pooled_bytes(const worker *w);
  * requests it read have gone out: the other threads sharing the CPU, such
  * as another worker whose clients are waiting, get their turn now instead
  * of at the next scheduler tick. worker_yield_us 0 turns it off.
- * At the same checks, with -o worker_spread (the default), a worker that
- * never slept (or was busy) since the last one records its CPU for the
- * other workers, and if a lower-numbered worker recorded that CPU within
- * the last 10 ms, moves to an allowed CPU that no worker recorded (at most
- * every 10 ms; its affinity mask is restored after the move; -vv logs it).
- * With worker_yield_us 0 those checks still run, every 250 us. Worker
- * thread only.
+ * With -o worker_spread (the default) and two or more workers, every
+ * 250 us or more (and 32 events) a worker that never slept since its last
+ * check records its CPU for the other workers; if a lower-numbered worker
+ * recorded that CPU within the last 10 ms, and the thread may run on at
+ * least as many CPUs as there are workers, it moves to an allowed CPU that
+ * no worker recorded: its affinity is set to that CPU, then back to the
+ * mask it had. At most one move per 10 ms; -v logs each. Worker thread
+ * only.
  */
 void worker_note_event(worker *w);
 

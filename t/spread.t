@@ -3,7 +3,7 @@
 # have work all the time and find themselves on one CPU while another
 # allowed CPU has no worker move apart; the kernel sees two runnable
 # threads per CPU as balanced and may leave them that way. The test puts
-# both workers of a loaded server on one CPU again and again until the -vv
+# both workers of a loaded server on one CPU again and again until the -v
 # log shows a move; with -o worker_spread=no there must be none.
 # Also: the threads carry names (top -H, /proc/PID/task/*/comm).
 use strict;
@@ -26,6 +26,8 @@ sub allowed_cpus {
 my @cpus = allowed_cpus();
 plan skip_all => 'worker_spread needs two CPUs; this process may use ' . scalar(@cpus)
     if @cpus < 2;
+plan skip_all => 'needs taskset (util-linux)'
+    unless system('sh', '-c', 'command -v taskset >/dev/null') == 0;
 my ($cpu_a, $cpu_b) = @cpus[0, 1];
 my $pair = "$cpu_a,$cpu_b";
 
@@ -52,16 +54,19 @@ sub taskset {
 
 my $MOVED = qr/^worker \d: moved from CPU $cpu_a, where another worker was busy too, to CPU $cpu_b$/m;
 
-# Runs the meta workload on a 2-worker server kept on CPUs a and b and puts
-# both workers on CPU a every 100 ms, until a move shows in the -vv log or
-# `seconds` have passed. Returns the log.
+my $lg; # the running loadgen's pid
+END { kill 'KILL', $lg if $lg }
+
+# Runs the meta workload on a server of `threads` workers kept on CPUs a
+# and b and puts all workers on CPU a every 100 ms, at least once and until
+# a move shows in the -v log or `seconds` have passed. Returns the log.
 sub crowd_workers {
-    my ($seconds, @flags) = @_;
-    my $srv = CashewTest::Server->start('-t', '2', '-vv', @flags);
+    my ($seconds, $threads, @flags) = @_;
+    my $srv = CashewTest::Server->start('-t', $threads, '-v', @flags);
     my @workers = tasks_named($srv->pid, 'cashew-worker');
-    is(scalar @workers, 2, 'the two workers are named cashew-worker');
+    is(scalar @workers, $threads, "the $threads workers are named cashew-worker");
     ok(taskset('-a', '-p', '-c', $pair, $srv->pid), "server kept on CPUs $pair");
-    my $lg = fork() // die "fork: $!";
+    $lg = fork() // die "fork: $!";
     if ($lg == 0) {
         open(STDOUT, '>', '/dev/null');
         exec('taskset', '-c', $pair, $loadgen, '-s', '127.0.0.1:' . $srv->port, '-q',
@@ -69,10 +74,10 @@ sub crowd_workers {
              '-D', $seconds + 5)
             or POSIX::_exit(127);
     }
-    sleep 0.5;
+    sleep 0.2;
     my ($tries, $crowded) = (0, 0);
     my $deadline = time + $seconds;
-    while (time < $deadline && $srv->log_text !~ $MOVED) {
+    while ($tries == 0 || (time < $deadline && $srv->log_text !~ $MOVED)) {
         my $ok = 1;
         for my $tid (@workers) {
             $ok &&= taskset('-p', '-c', $cpu_a, $tid) && taskset('-p', '-c', $pair, $tid);
@@ -81,21 +86,26 @@ sub crowd_workers {
         $crowded += $ok;
         sleep 0.1;
     }
-    is($crowded, $tries, "every attempt to put both workers on CPU $cpu_a worked ($tries)");
+    is($crowded, $tries, "every attempt to put all workers on CPU $cpu_a worked ($tries)");
     kill 'TERM', $lg;
     waitpid($lg, 0);
+    $lg = undef;
     my $log = $srv->log_text;
     $srv->stop;
     return $log;
 }
 
 {
-    my $log = crowd_workers(15);
+    my $log = crowd_workers(15, 2);
     like($log, $MOVED, 'crowded workers moved apart') or diag($log =~ /(.{0,2000})\z/s);
 }
 {
-    my $log = crowd_workers(2, '-o', 'worker_spread=no');
+    my $log = crowd_workers(2, 2, '-o', 'worker_spread=no');
     unlike($log, qr/moved from CPU/, 'with -o worker_spread=no no worker moves');
+}
+{
+    my $log = crowd_workers(2, 3);
+    unlike($log, qr/moved from CPU/, 'three workers on two CPUs: no worker moves');
 }
 {
     my $srv = CashewTest::Server->start('-t', '1');

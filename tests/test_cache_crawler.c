@@ -213,7 +213,7 @@ static void test_crawler_concurrent_control(void)
     o.lru_crawler = true;
     o.lru_crawler_sleep = 0;
     setup(o);
-    set_n("x%d", 0, 500, "value", 10);
+    set_n("x%d", 0, 2500, "value", 10); /* more than a crawler batch: it sleeps mid-pass */
     test_advance(11);
     pthread_t th;
     CHECK(pthread_create(&th, NULL, crawler_toggler, NULL) == 0);
