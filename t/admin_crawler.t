@@ -56,7 +56,17 @@ is_reply($s, "lru_crawler enable\r\n", $START_FAILED, 'enable while enabled fail
 is_reply($s, "lru_crawler crawl all\r\n", $OK, 'crawl while enabled');
 is_reply($s, "lru_crawler disable\r\n", $OK, 'disable');
 is_reply($s, "lru_crawler disable\r\n", $OK, 'disable while disabled is OK');
-is_reply($s, "lru_crawler crawl all\r\n", $DISABLED, 'crawl after disable');
+{
+    # memcached stops its crawler thread in the background: a crawl sent
+    # right after the disable now and then gets "ERROR an unknown error
+    # happened" from it instead (cashew stops the thread before answering)
+    send_all($s, "lru_crawler crawl all\r\n");
+    my $line = read_line($s, 10) // '';
+    my $still_stopping = is_oracle() && $line eq "ERROR an unknown error happened\r\n";
+    ok($line eq $DISABLED || $still_stopping, 'crawl after disable')
+        or diag("got: $line");
+    note('memcached: its crawler was still stopping') if $still_stopping;
+}
 is_reply($s, "lru_crawler metadump all\r\n", $DISABLED, 'metadump after disable');
 is_reply($s, "lru_crawler sleep 10\r\n", $OK, 'sleep while disabled');
 is_reply($s, "lru_crawler tocrawl 3\r\n", $OK, 'tocrawl while disabled');

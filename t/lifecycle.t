@@ -86,8 +86,16 @@ sub closed_within {
     ok(closed_within($partline, 5), 'a client idle in the middle of a command line is closed too');
     is_reply($partdata, "defghij\r\n", "STORED\r\n",
              'a client idle in the middle of a set data block is kept; its set completes');
-    is_bytes(read_expect($slow, $slow_exp, 30), $slow_exp,
-             'a client with unread replies pending is not kicked: all 20 MB arrive');
+    # memcached 1.6.18 leaves such a client in conn_new_cmd once its socket
+    # is full and closes it as idle (seen in most runs, not all); cashew keeps
+    # it, a documented difference (README, "Signals")
+    my $got = read_expect($slow, $slow_exp, 30);
+    if (is_oracle() && length($got) < length($slow_exp)) {
+        is_bytes($got, substr($slow_exp, 0, length $got),
+                 'memcached: a client with unread replies pending gets a correct prefix, then is kicked');
+    } else {
+        is_bytes($got, $slow_exp, 'a client with unread replies pending is not kicked: all 20 MB arrive');
+    }
     $srv->stop;
 }
 
